@@ -1,0 +1,79 @@
+/*
+ * ioready native layer: thin wrappers around Linux system calls, and the bridge
+ * from an epoll fd to the Node event loop. Nothing else lives here: argument
+ * policy, bookkeeping and error objects are TypeScript's job (src/).
+ *
+ * Conventions, shared by every file:
+ * - A wrapper returns a JS number: the call's result (>= 0) or -errno on failure.
+ *   TypeScript turns -errno into a Node-style system error (src/errors.ts).
+ *   Returning instead of throwing keeps the C small and the hot path cheap.
+ * - Arguments arrive already validated by TypeScript; the C still checks their
+ *   JS types (arg_int32 & co.) so that a direct misuse of the binding throws a
+ *   TypeError instead of reading garbage.
+ * - EINTR is retried where the call has no timeout; calls with a timeout retry
+ *   with the time that remains (PEP 475).
+ */
+#ifndef IOREADY_H
+#define IOREADY_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <node_api.h>
+
+/* Evaluate a Node-API call; on failure throw (if nothing is pending) and return NULL. */
+#define NAPI_CALL(env, call)                                                   \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      ioready_throw_last(env);                                                 \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+/* Retry a system call while it fails with EINTR. Yields the call's result. */
+#define RETRY_EINTR(expr)                                                      \
+  ({                                                                           \
+    long _r;                                                                   \
+    do {                                                                       \
+      _r = (long)(expr);                                                       \
+    } while (_r == -1 && errno == EINTR);                                      \
+    _r;                                                                        \
+  })
+
+/* Throw a TypeError for the last failed Node-API call unless an exception is pending. */
+void ioready_throw_last(napi_env env);
+
+/* Fetch argc arguments into argv (missing ones are undefined). */
+bool get_args(napi_env env, napi_callback_info info, size_t argc, napi_value *argv);
+
+/* Typed argument readers: on a wrong type they throw a TypeError and return false. */
+bool arg_int32(napi_env env, napi_value v, int32_t *out);
+bool arg_uint32(napi_env env, napi_value v, uint32_t *out);
+bool arg_int64(napi_env env, napi_value v, int64_t *out);
+bool arg_double(napi_env env, napi_value v, double *out);
+bool arg_bool(napi_env env, napi_value v, bool *out);
+/* A Buffer / TypedArray / DataView: its bytes and length. */
+bool arg_bytes(napi_env env, napi_value v, void **data, size_t *len);
+/* An Int32Array: its elements and element count. */
+bool arg_int32_array(napi_env env, napi_value v, int32_t **data, size_t *count);
+
+/* Result helpers: a number, or -errno when r < 0 (errno read at the call). */
+napi_value ret_int(napi_env env, int64_t v);
+napi_value ret_errno_or(napi_env env, long r);
+napi_value ret_undefined(napi_env env);
+
+/* Export a function by name. */
+bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb);
+/* Export an integer constant by name (uint32 values keep their unsigned value). */
+bool export_const(napi_env env, napi_value obj, const char *name, double value);
+
+/* Each concept file registers its functions here (addon.c calls them in order). */
+bool init_epoll(napi_env env, napi_value exports);
+bool init_watch(napi_env env, napi_value exports);
+bool init_fd(napi_env env, napi_value exports);
+bool init_fdkinds(napi_env env, napi_value exports);
+bool init_socket(napi_env env, napi_value exports);
+bool init_poll(napi_env env, napi_value exports);
+
+#endif

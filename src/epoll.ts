@@ -1,0 +1,431 @@
+/**
+ * Epoll: Python's select.epoll, synchronous, plus delivery on the Node event
+ * loop (start/stop/ref/unref/wait/events).
+ *
+ * The kernel holds the interest list; this class keeps no shadow of it. The
+ * only user-space state is the batch being dispatched, so that an fd
+ * unregistered, re-registered or closed during a batch gets none of the
+ * batch's remaining (stale) events - libuv's uv__platform_invalidate_fd.
+ */
+import { EPOLLIN, EPOLL_MAX_EVENTS } from './constants';
+import { abortError, check, closedError, errnoError, invalidArgType } from './errors';
+import { native, type NativeHandle } from './native';
+import {
+  type FdLike,
+  toFd,
+  validateBool,
+  validateFunction,
+  validateInt,
+  validateMask,
+  validateOptions,
+  validateTimeout,
+} from './validate';
+
+/** One ready fd: `[fd, events]`. */
+export type EpollEvent = [fd: number, events: number];
+
+/** Called once per ready fd, from the event loop. */
+export type EpollListener = (fd: number, events: number) => void;
+
+export interface EpollOptions {
+  /** Close the epoll fd in child processes (EPOLL_CLOEXEC). Default true. */
+  cloexec?: boolean;
+}
+
+export interface WaitOptions {
+  /** Rejects the wait with an AbortError (code 'ABORT_ERR') when aborted. */
+  signal?: AbortSignal;
+}
+
+const { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL } = native.epollConstants as Record<string, number>;
+
+/** How many events one event-loop wake-up hands to JavaScript at most. */
+const WATCH_BATCH = 1024;
+
+/** Scratch for synchronous poll(): one per thread, as poll() blocks the thread. */
+const pollOut = new Int32Array(2 * EPOLL_MAX_EVENTS);
+
+/** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
+const dispatching = new Set<Epoll>();
+
+/**
+ * Drop the rest of every batch being dispatched for `fd`: it was closed, so
+ * those events belong to a file that is gone, whatever number it has now.
+ */
+export function invalidateFd(fd: number): void {
+  for (const ep of dispatching) ep._invalidate(fd);
+}
+
+interface Waiter {
+  resolve(batch: EpollEvent[]): void;
+  reject(err: unknown): void;
+  cleanup(): void;
+}
+
+let adoptFd = -1;
+
+/**
+ * An epoll instance (epoll(7)), owning its fd.
+ *
+ * Synchronous use is Python's `select.epoll`; `start()`, `wait()` and
+ * `events()` deliver readiness from the Node event loop instead, with no thread
+ * blocked and no busy polling.
+ */
+export class Epoll implements Disposable {
+  #fd: number;
+  #handle: NativeHandle | null;
+  #listener: EpollListener | null = null;
+  #waiters: Waiter[] = [];
+  #running = false;
+  #refd = true;
+  #out: Int32Array | null = null;
+  /** Index of the event being delivered, and the batch size (while dispatching). */
+  #cursor = 0;
+  #count = 0;
+
+  /**
+   * Create an epoll instance (epoll_create1).
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a bad options object
+   * @throws SystemError EMFILE, ENFILE, ENOMEM as the kernel says
+   */
+  constructor(options?: EpollOptions) {
+    if (adoptFd >= 0) {
+      this.#fd = adoptFd;
+    } else {
+      const opts = validateOptions<EpollOptions>(options);
+      const cloexec = validateBool(opts.cloexec, 'options.cloexec', true);
+      this.#fd = check(native.epollCreate(cloexec), 'epoll_create1');
+    }
+    this.#handle = native.handleOpen(this.#fd);
+  }
+
+  /**
+   * Adopt an existing epoll fd: the new object owns it and closes it.
+   * @throws TypeError / RangeError for a bad fd
+   */
+  static fromFd(fd: number): Epoll {
+    adoptFd = validateInt(fd, 'fd', 0, 0x7fffffff);
+    try {
+      return new Epoll();
+    } finally {
+      adoptFd = -1;
+    }
+  }
+
+  /** The epoll fd, or -1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  /**
+   * The epoll fd.
+   * @throws ERR_IOREADY_CLOSED once closed
+   */
+  fileno(): number {
+    this.#checkOpen();
+    return this.#fd;
+  }
+
+  /**
+   * Watch `fd` for `events` (default EPOLLIN).
+   * @throws SystemError EEXIST if already registered, EBADF for a closed fd,
+   *   EPERM for a regular file, EINVAL for a bad combination (e.g. EPOLLEXCLUSIVE)
+   */
+  register(fd: FdLike, events: number = EPOLLIN): void {
+    this.#checkOpen();
+    const n = toFd(fd);
+    check(native.epollCtl(this.#fd, EPOLL_CTL_ADD, n, validateMask(events)), 'epoll_ctl');
+    // A new registration: whatever the batch still holds for this number is stale.
+    if (this.#count !== 0) this._invalidate(n);
+  }
+
+  /**
+   * Change the events `fd` is watched for (also re-arms EPOLLONESHOT).
+   * @throws SystemError ENOENT if not registered, EBADF, EINVAL
+   */
+  modify(fd: FdLike, events: number): void {
+    this.#checkOpen();
+    const n = toFd(fd);
+    check(native.epollCtl(this.#fd, EPOLL_CTL_MOD, n, validateMask(events)), 'epoll_ctl');
+  }
+
+  /**
+   * Stop watching `fd`. Events still pending for it in the batch being
+   * delivered are dropped.
+   * @throws SystemError ENOENT if not registered, EBADF if `fd` is closed
+   */
+  unregister(fd: FdLike): void {
+    this.#checkOpen();
+    const n = toFd(fd);
+    if (this.#count !== 0) this._invalidate(n);
+    check(native.epollCtl(this.#fd, EPOLL_CTL_DEL, n, 0), 'epoll_ctl');
+  }
+
+  /**
+   * Wait for events, blocking the thread (as Python's epoll.poll).
+   * @param timeoutMs undefined or negative: forever; 0: return at once;
+   *   fractions round up (0.1 waits at least 1 ms)
+   * @param maxEvents undefined or -1: as many as are ready, up to EPOLL_MAX_EVENTS
+   * @returns the ready `[fd, events]` pairs; `[]` on timeout
+   * @throws RangeError for timeout NaN, maxEvents 0 or < -1
+   */
+  poll(timeoutMs?: number, maxEvents?: number): EpollEvent[] {
+    this.#checkOpen();
+    const timeout = validateTimeout(timeoutMs);
+    let max = EPOLL_MAX_EVENTS;
+    if (maxEvents !== undefined && maxEvents !== -1) {
+      max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
+    }
+    const n = check(native.epollWait(this.#fd, timeout, max, pollOut), 'epoll_wait');
+    const out = pollOut;
+    const result: EpollEvent[] = new Array(n);
+    for (let i = 0; i < n; i++) result[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
+    return result;
+  }
+
+  /**
+   * Deliver readiness from the event loop: `listener(fd, events)` is called
+   * for each ready fd. Calling start() again replaces the listener.
+   * A listener that throws does not stop the watch or the batch: the error
+   * surfaces as an 'uncaughtException', after the batch.
+   */
+  start(listener: EpollListener): this {
+    this.#checkOpen();
+    this.#listener = validateFunction<EpollListener>(listener, 'listener');
+    this.#sync();
+    return this;
+  }
+
+  /** Stop delivering to the listener (pending wait()s and events() go on). */
+  stop(): this {
+    this.#checkOpen();
+    this.#listener = null;
+    this.#sync();
+    return this;
+  }
+
+  /** A started watch keeps the process alive (the default). */
+  ref(): this {
+    this.#checkOpen();
+    this.#refd = true;
+    native.watchRef(this.#handle!, true);
+    return this;
+  }
+
+  /** Let the process exit even while watching. */
+  unref(): this {
+    this.#checkOpen();
+    this.#refd = false;
+    native.watchRef(this.#handle!, false);
+    return this;
+  }
+
+  /**
+   * The next batch of ready events, from the event loop.
+   * @param timeoutMs resolve with `[]` after this long (undefined/negative: never)
+   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed meanwhile,
+   *   or with an AbortError if `options.signal` aborts
+   */
+  wait(timeoutMs?: number, options?: WaitOptions): Promise<EpollEvent[]> {
+    try {
+      this.#checkOpen();
+      const timeout = validateTimeout(timeoutMs);
+      const signal = validateOptions<WaitOptions>(options).signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+      }
+      if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+      return new Promise<EpollEvent[]>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const onAbort = (): void => {
+          this.#removeWaiter(waiter);
+          reject(abortError(signal!.reason));
+        };
+        const waiter: Waiter = {
+          resolve,
+          reject,
+          cleanup: () => {
+            if (timer !== undefined) clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+          },
+        };
+        if (timeout >= 0) {
+          timer = setTimeout(() => {
+            this.#removeWaiter(waiter);
+            resolve([]);
+          }, timeout);
+          if (!this.#refd) timer.unref();
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#waiters.push(waiter);
+        this.#sync();
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Batches of ready events as an async iterator, until close(). The watch
+   * runs only while a `next()` is pending, so an idle consumer costs nothing.
+   * @throws ERR_IOREADY_CLOSED if already closed
+   */
+  events(): AsyncIterableIterator<EpollEvent[]> {
+    this.#checkOpen();
+    let done = false;
+    const iterator: AsyncIterableIterator<EpollEvent[]> = {
+      next: async (): Promise<IteratorResult<EpollEvent[]>> => {
+        if (done || this.closed) return { done: true, value: undefined };
+        try {
+          return { done: false, value: await this.wait() };
+        } catch (err) {
+          if ((err as { code?: unknown }).code === 'ERR_IOREADY_CLOSED') {
+            done = true;
+            return { done: true, value: undefined };
+          }
+          throw err;
+        }
+      },
+      return: async (): Promise<IteratorResult<EpollEvent[]>> => {
+        done = true;
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /**
+   * Stop any watch and close the epoll fd. Idempotent. Pending wait()s reject
+   * with ERR_IOREADY_CLOSED; events() iterators end.
+   */
+  close(): void {
+    const handle = this.#handle;
+    if (handle === null) return;
+    this.#handle = null;
+    this.#listener = null;
+    this.#running = false;
+    this.#fd = -1;
+    this.#count = 0;
+    dispatching.delete(this);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    const rc = native.handleClose(handle);
+    for (const w of waiters) {
+      w.cleanup();
+      w.reject(closedError('epoll object'));
+    }
+    if (rc < 0) throw errnoError(-rc, 'close');
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal Drop the rest of the current batch's events for `fd`. */
+  _invalidate(fd: number): void {
+    const out = this.#out;
+    if (out === null) return;
+    for (let i = this.#cursor + 1; i < this.#count; i++) {
+      if (out[2 * i] === fd) out[2 * i] = -1;
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#handle === null) throw closedError('epoll object');
+  }
+
+  #removeWaiter(w: Waiter): void {
+    const i = this.#waiters.indexOf(w);
+    if (i >= 0) this.#waiters.splice(i, 1);
+    w.cleanup();
+    this.#sync();
+  }
+
+  /** Run the native watch exactly while someone is listening. */
+  #sync(): void {
+    if (this.#handle === null) return;
+    const want = this.#listener !== null || this.#waiters.length > 0;
+    if (want === this.#running) return;
+    if (want) {
+      this.#out ??= new Int32Array(2 * WATCH_BATCH);
+      check(native.watchStart(this.#handle, this.#out, this.#onBatch), 'epoll_wait');
+    } else {
+      native.watchStop(this.#handle);
+    }
+    this.#running = want;
+  }
+
+  /** Called by the addon with the number of (fd, events) pairs in #out, or -errno. */
+  #onBatch = (n: number): void => {
+    if (n < 0) {
+      // The epoll fd itself failed (closed behind our back?): stop, and say so.
+      const err = errnoError(-n, 'epoll_wait');
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      this.#listener = null;
+      this.#sync();
+      for (const w of waiters) {
+        w.cleanup();
+        w.reject(err);
+      }
+      if (waiters.length === 0) throw err;
+      return;
+    }
+    const out = this.#out!;
+    if (this.#waiters.length !== 0) {
+      const batch: EpollEvent[] = new Array(n);
+      for (let i = 0; i < n; i++) batch[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) {
+        w.cleanup();
+        w.resolve(batch);
+      }
+      if (this.#listener === null) {
+        this.#sync();
+        return;
+      }
+    }
+    let firstError: unknown;
+    let failed = false;
+    this.#count = n;
+    dispatching.add(this);
+    try {
+      for (let i = 0; i < n; i++) {
+        const listener = this.#listener;
+        if (listener === null) break; // stop() or close() from a listener
+        const fd = out[2 * i]!;
+        if (fd < 0) continue; // invalidated earlier in this batch
+        this.#cursor = i;
+        try {
+          listener(fd, out[2 * i + 1]! >>> 0);
+        } catch (err) {
+          if (!failed) {
+            failed = true;
+            firstError = err;
+          } else {
+            process.nextTick(() => {
+              throw err;
+            });
+          }
+        }
+      }
+    } finally {
+      this.#count = 0;
+      this.#cursor = 0;
+      dispatching.delete(this);
+      this.#sync();
+    }
+    // Rethrown to the addon, which hands it to Node as an uncaught exception.
+    if (failed) throw firstError;
+  };
+}
+

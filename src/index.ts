@@ -1,0 +1,16 @@
+/**
+ * ioready: I/O readiness for Node.js - epoll, poll, select and selectors with
+ * Python's semantics, and delivery on the Node event loop.
+ *
+ * One line per concept module; internals (errors' factories, validators, the
+ * binding) stay unexported.
+ */
+export * from './constants';
+export type { SystemError } from './errors';
+export type { FdLike } from './validate';
+export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type WaitOptions } from './epoll';
+export {
+  AF_INET, AF_INET6, AF_UNIX, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
+  close, pipe, read, setBlocking, socketpair, write,
+  type FdOptions, type SocketPairOptions,
+} from './fd';
