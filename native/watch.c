@@ -152,8 +152,8 @@ static void on_readable(uv_poll_t *p, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, arg, result;
   if (napi_get_reference_value(env, h->callback, &cb) == napi_ok && cb != NULL &&
-      napi_get_undefined(env, &recv) == napi_ok && napi_create_int32(env, n, &arg) == napi_ok) {
-    /* make_callback runs nextTicks and microtasks afterwards, as for any Node callback. */
+      napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, n, &arg) == napi_ok) {
+    /* make_callback needs an object receiver; it runs nextTicks and microtasks afterwards, as for any Node callback. */
     napi_status s = napi_make_callback(env, h->actx, recv, cb, 1, &arg, &result);
     if (s == napi_pending_exception) {
       /* A listener threw: report it as Node reports any callback's exception. */
