@@ -1,0 +1,132 @@
+/*
+ * The limit: the two bench workloads written against epoll_wait directly.
+ * Compiled by bench/run.ts with `cc -O2` into bench/.build/peer-c.
+ *
+ *   peer-c pingpong|fanin WARMUP_MS DURATION_MS FAN_IN
+ *
+ * Prints one JSON object on stdout: {"count": N, "seconds": S}, where count is
+ * round trips (ping-pong) or ready events handled (fan-in) during the measured
+ * window, after WARMUP_MS of the same work.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 1024 /* the same batch size as ioready's start() */
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "peer-c: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void make_pipe(int p[2]) {
+  if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) die("pipe2");
+}
+
+static void add(int ep, int fd) {
+  struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = fd}};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+}
+
+/* Count until the clock passes `end`, checking it every 256 round trips. */
+static uint64_t pingpong(int ep, int a[2], int b[2], double end, volatile uint64_t *sink) {
+  struct epoll_event evs[BATCH];
+  char byte;
+  uint64_t trips = 0;
+  for (;;) {
+    int n = epoll_wait(ep, evs, BATCH, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("epoll_wait");
+    }
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (read(fd, &byte, 1) != 1) die("read");
+      if (fd == a[0]) {
+        if (write(b[1], &byte, 1) != 1) die("write");
+      } else {
+        if (write(a[1], &byte, 1) != 1) die("write");
+        if ((++trips & 255) == 0 && now() >= end) {
+          *sink += trips;
+          return trips;
+        }
+      }
+    }
+  }
+}
+
+static uint64_t fanin(int ep, double end, volatile uint64_t *sink) {
+  struct epoll_event evs[BATCH];
+  uint64_t events = 0, acc = 0;
+  for (;;) {
+    int n = epoll_wait(ep, evs, BATCH, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("epoll_wait");
+    }
+    /* Handling an event: look at it (the level-triggered pipes stay readable). */
+    for (int i = 0; i < n; i++) acc ^= (uint64_t)evs[i].data.fd + evs[i].events;
+    events += (uint64_t)n;
+    if (now() >= end) {
+      *sink += acc;
+      return events;
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: peer-c pingpong|fanin WARMUP_MS DURATION_MS FAN_IN\n");
+    return 2;
+  }
+  const char *workload = argv[1];
+  double warmup = atof(argv[2]) / 1000, duration = atof(argv[3]) / 1000;
+  int fan = atoi(argv[4]);
+  volatile uint64_t sink = 0;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) die("epoll_create1");
+  uint64_t count;
+  double t0, t1;
+
+  if (strcmp(workload, "pingpong") == 0) {
+    int a[2], b[2];
+    make_pipe(a);
+    make_pipe(b);
+    add(ep, a[0]);
+    add(ep, b[0]);
+    if (write(a[1], "x", 1) != 1) die("write");
+    pingpong(ep, a, b, now() + warmup, &sink);
+    t0 = now();
+    count = pingpong(ep, a, b, t0 + duration, &sink);
+    t1 = now();
+  } else if (strcmp(workload, "fanin") == 0) {
+    for (int i = 0; i < fan; i++) {
+      int p[2];
+      make_pipe(p);
+      if (write(p[1], "x", 1) != 1) die("write");
+      add(ep, p[0]);
+    }
+    fanin(ep, now() + warmup, &sink);
+    t0 = now();
+    count = fanin(ep, t0 + duration, &sink);
+    t1 = now();
+  } else {
+    fprintf(stderr, "peer-c: unknown workload %s\n", workload);
+    return 2;
+  }
+  printf("{\"count\": %llu, \"seconds\": %.6f}\n", (unsigned long long)count, t1 - t0);
+  return 0;
+}

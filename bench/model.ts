@@ -1,0 +1,128 @@
+/**
+ * The bench's vocabulary, shared by the runner, the chart and the test: the
+ * workloads, the peers, the issue's targets, and the shape of results.json.
+ */
+
+export type WorkloadId = 'pingpong' | 'fanin';
+export type PeerId = 'ioready-start' | 'ioready-poll' | 'fivdi' | 'net-socket' | 'python' | 'c';
+
+export interface Workload {
+  id: WorkloadId;
+  title: string;
+  unit: string;
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  { id: 'pingpong', title: 'ping-pong: two pipes, one byte bouncing', unit: 'round trips/s' },
+  { id: 'fanin', title: 'fan-in: 1,000 pipes kept readable', unit: 'ready events/s' },
+];
+
+export interface Peer {
+  id: PeerId;
+  label: string;
+  /** One line on how the peer works. */
+  about: string;
+}
+
+/** In the order tables and charts show them: ioready first, the limit last. */
+export const PEERS: readonly Peer[] = [
+  { id: 'ioready-start', label: 'ioready start()', about: 'Epoll.start(): uv_poll on the epoll fd, one JS call per batch' },
+  { id: 'ioready-poll', label: 'ioready poll()', about: 'synchronous Epoll.poll() in a loop (blocks the thread)' },
+  { id: 'python', label: 'Python select.epoll', about: 'select.epoll().poll() in a loop, os.read/os.write' },
+  { id: 'net-socket', label: 'Node net.Socket', about: "a net.Socket per pipe end, 'data' events (fan-in refills each pipe)" },
+  { id: 'fivdi', label: 'npm epoll (fivdi)', about: 'a thread in epoll_wait(maxevents = 1), one hop to JS per event' },
+  { id: 'c', label: 'C epoll_wait', about: 'epoll_wait in a C loop, cc -O2: the limit' },
+];
+
+export interface Target {
+  workload: WorkloadId;
+  peer: PeerId;
+  versus: PeerId;
+  /** peer's median / versus's median must be at least this. */
+  atLeast: number;
+}
+
+/** The issue's targets (#3), ratios of medians from the same run. */
+export const TARGETS: readonly Target[] = [
+  { workload: 'pingpong', peer: 'ioready-start', versus: 'python', atLeast: 1.0 },
+  { workload: 'pingpong', peer: 'ioready-start', versus: 'net-socket', atLeast: 2 },
+  { workload: 'pingpong', peer: 'ioready-start', versus: 'fivdi', atLeast: 4 },
+  { workload: 'pingpong', peer: 'ioready-start', versus: 'c', atLeast: 0.6 },
+  { workload: 'pingpong', peer: 'ioready-poll', versus: 'c', atLeast: 0.8 },
+  { workload: 'fanin', peer: 'ioready-start', versus: 'c', atLeast: 0.6 },
+  { workload: 'fanin', peer: 'ioready-start', versus: 'net-socket', atLeast: 5 },
+];
+
+export interface TargetCheck extends Target {
+  /** undefined when a peer was not measured. */
+  ratio: number | undefined;
+  met: boolean | null;
+}
+
+export interface PeerInfo extends Peer {
+  available: boolean;
+  reason?: string;
+  version?: string;
+  /** argv prefix of the child (not written to results.json). */
+  command?: string[];
+}
+
+/** One child process. */
+export interface Run {
+  peer: PeerId;
+  workload: WorkloadId;
+  rep: number;
+  count?: number;
+  seconds?: number;
+  /** count / seconds */
+  rate?: number;
+  rssMB?: number;
+  error?: string;
+}
+
+export interface PeerSummary {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export interface WorkloadResult {
+  id: WorkloadId;
+  title: string;
+  unit: string;
+  peers: Partial<Record<PeerId, PeerSummary>>;
+  /** ratios[a][b] = median(a) / median(b) */
+  ratios: Partial<Record<PeerId, Partial<Record<PeerId, number>>>>;
+}
+
+export interface BenchResults {
+  version: 1;
+  date: string;
+  elapsedSeconds: number;
+  quick: boolean;
+  options: { reps: number; warmupMs: number; durationMs: number; fanIn: number };
+  machine: {
+    cpu: string;
+    cores: number;
+    memGB: number;
+    kernel: string;
+    node: string;
+    python: string | undefined;
+    cc: string | undefined;
+    loadavg: number[];
+    loadavgAfter?: number[];
+  };
+  peers: Omit<PeerInfo, 'command'>[];
+  workloads: Partial<Record<WorkloadId, WorkloadResult>>;
+  targets: TargetCheck[];
+  runs: Run[];
+}
+
+/** A rate for people: 1.23 M/s, 456 k/s. */
+export function formatRate(r: number): string {
+  if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e7 ? 1 : 2)} M`;
+  if (r >= 1e3) return `${(r / 1e3).toFixed(r >= 1e5 ? 0 : 1)} k`;
+  return r.toFixed(0);
+}
+

@@ -1,0 +1,37 @@
+/** Peer: ioready's Epoll.start(), readiness delivered on the Node event loop. */
+import { Epoll, pipe, read, write } from '../../src/index';
+import { peerArgs, Window } from './common';
+
+const args = peerArgs();
+const w = new Window(args);
+const ep = new Epoll();
+const byte = Buffer.from('x');
+/** Handling a fan-in event: look at it (the level-triggered pipes stay readable). */
+export let seen = 0;
+
+if (args.workload === 'pingpong') {
+  const [ar, aw] = pipe();
+  const [br, bw] = pipe();
+  ep.register(ar);
+  ep.register(br);
+  ep.start((fd) => {
+    read(fd, byte);
+    if (fd === ar) {
+      write(bw, byte);
+    } else {
+      write(aw, byte);
+      if ((++w.count & 255) === 0) w.due();
+    }
+  });
+  write(aw, byte);
+} else {
+  for (let i = 0; i < args.fanIn; i++) {
+    const [r, wr] = pipe();
+    write(wr, byte);
+    ep.register(r);
+  }
+  ep.start((fd, events) => {
+    seen ^= fd + events;
+    if ((++w.count & 1023) === 0) w.due();
+  });
+}

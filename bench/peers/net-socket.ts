@@ -1,0 +1,38 @@
+/**
+ * Peer: plain Node, what a Node user does today: a net.Socket over each pipe
+ * end, 'data' events from libuv. A stream reads what arrives, so the fan-in
+ * pipes cannot stay readable by themselves: each 'data' refills its pipe with
+ * one byte (a direct write(2), the cheapest refill there is).
+ */
+import net from 'node:net';
+import { pipe, write } from '../../src/index';
+import { peerArgs, Window } from './common';
+
+const args = peerArgs();
+const w = new Window(args);
+const byte = Buffer.from('x');
+
+if (args.workload === 'pingpong') {
+  const [ar, aw] = pipe();
+  const [br, bw] = pipe();
+  const aIn = new net.Socket({ fd: ar, readable: true, writable: false });
+  const bIn = new net.Socket({ fd: br, readable: true, writable: false });
+  const aOut = new net.Socket({ fd: aw, readable: false, writable: true });
+  const bOut = new net.Socket({ fd: bw, readable: false, writable: true });
+  aIn.on('data', (chunk: Buffer) => bOut.write(chunk));
+  bIn.on('data', (chunk: Buffer) => {
+    aOut.write(chunk);
+    if ((++w.count & 255) === 0) w.due();
+  });
+  aOut.write(byte);
+} else {
+  for (let i = 0; i < args.fanIn; i++) {
+    const [r, wr] = pipe();
+    const s = new net.Socket({ fd: r, readable: true, writable: false });
+    s.on('data', () => {
+      write(wr, byte);
+      if ((++w.count & 1023) === 0) w.due();
+    });
+    write(wr, byte);
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench`: ioready against every peer, side by side, in one run.
+ *
+ * Two workloads, each run in a fresh child process per (peer, repetition),
+ * peers interleaved round-robin, the median of the repetitions reported:
+ *  - ping-pong: two pipes; each readiness event reads the byte and writes it
+ *    to the other pipe. Round trips per second.
+ *  - fan-in: 1,000 pipes kept readable (written once, never drained; level-
+ *    triggered epoll reports them again and again). Ready events handled per
+ *    second. net.Socket must drain, so it refills each pipe on each 'data'.
+ * Each child warms up, measures a fixed wall-time window, and prints
+ * {"count", "seconds"} as JSON on stdout.
+ *
+ * Prints a table (medians, spread, ratios, the issue's targets) and writes
+ * results.json and results.svg (into bench/, or --out DIR; --quick writes
+ * into bench/.build/quick/ unless --out says otherwise).
+ *
+ *   npm run bench                       # 5 repetitions x 1.5 s, both workloads
+ *   npm run bench -- --quick            # 1 repetition x 0.2 s: a smoke run
+ *   npm run bench -- --reps 9 --duration 2000 --workloads pingpong --peers ioready-start,c
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderChart } from './svg';
+import {
+  PEERS,
+  TARGETS,
+  WORKLOADS,
+  formatRate,
+  type BenchResults,
+  type PeerId,
+  type PeerInfo,
+  type Run,
+  type TargetCheck,
+  type WorkloadId,
+  type WorkloadResult,
+} from './model';
+
+const benchDir = __dirname;
+const root = path.join(benchDir, '..');
+const buildDir = path.join(benchDir, '.build');
+
+interface Options {
+  quick: boolean;
+  reps: number;
+  warmupMs: number;
+  durationMs: number;
+  fanIn: number;
+  workloads: WorkloadId[];
+  peers: PeerId[];
+  outDir: string;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick             1 repetition, 50 ms warm-up, 200 ms window (a smoke run)
+  --reps N            repetitions per (workload, peer) (default 5)
+  --duration MS       measured window per run (default 1500)
+  --warmup MS         warm-up before the window (default 300)
+  --fan-in N          pipes in the fan-in workload (default 1000)
+  --workloads a,b     of: ${WORKLOADS.map((w) => w.id).join(', ')}
+  --peers a,b         of: ${PEERS.map((p) => p.id).join(', ')}
+  --out DIR           where results.json and results.svg go (default bench/)
+`;
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const o: Options = {
+    quick,
+    reps: quick ? 1 : 5,
+    warmupMs: quick ? 50 : 300,
+    durationMs: quick ? 200 : 1500,
+    fanIn: 1000,
+    workloads: WORKLOADS.map((w) => w.id),
+    peers: PEERS.map((p) => p.id),
+    outDir: quick ? path.join(buildDir, 'quick') : benchDir,
+  };
+  const list = <T extends string>(value: string, known: readonly T[], what: string): T[] => {
+    const items = value.split(',').filter(Boolean);
+    for (const item of items) if (!known.includes(item as T)) usage(`unknown ${what} '${item}'`);
+    return items as T[];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') continue;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    const value = argv[++i];
+    if (value === undefined) usage(`${arg} needs a value`);
+    const num = (): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) usage(`${arg} wants a positive integer, not '${value}'`);
+      return n;
+    };
+    switch (arg) {
+      case '--reps': o.reps = num(); break;
+      case '--duration': o.durationMs = num(); break;
+      case '--warmup': o.warmupMs = num(); break;
+      case '--fan-in': o.fanIn = num(); break;
+      case '--workloads': o.workloads = list(value, WORKLOADS.map((w) => w.id), 'workload'); break;
+      case '--peers': o.peers = list(value, PEERS.map((p) => p.id), 'peer'); break;
+      case '--out': o.outDir = path.resolve(value); break;
+      default: usage(`unknown option ${arg}`);
+    }
+  }
+  return o;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** The first line a command prints, or undefined if it cannot run. */
+function firstLine(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const cPeer = path.join(buildDir, 'peer-c');
+
+/** How to start each peer's child, or why it cannot run here. */
+function preparePeers(ids: PeerId[]): PeerInfo[] {
+  return ids.map((id): PeerInfo => {
+    const peer = PEERS.find((p) => p.id === id)!;
+    if (id === 'c') {
+      fs.mkdirSync(buildDir, { recursive: true });
+      const r = spawnSync('cc', ['-O2', '-Wall', '-o', cPeer, path.join(benchDir, 'c', 'peer.c')], { encoding: 'utf8' });
+      if (r.status !== 0) return { ...peer, available: false, reason: `cc failed: ${r.error?.message ?? r.stderr.trim()}` };
+      return { ...peer, available: true, command: [cPeer] };
+    }
+    if (id === 'python') {
+      const v = firstLine('python3', ['-c', 'import select, sys; select.epoll; print(sys.version.split()[0])']);
+      if (v === undefined) return { ...peer, available: false, reason: 'python3 with select.epoll not found' };
+      return { ...peer, label: `${peer.label}`, version: `Python ${v}`, available: true, command: ['python3', path.join(benchDir, 'py', 'peer.py')] };
+    }
+    const script = path.join(benchDir, 'peers', `${id}.ts`);
+    return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script] };
+  });
+}
+
+/** One child process: one (peer, workload, repetition). */
+function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options): Run {
+  const [cmd, ...args] = peer.command!;
+  const timeoutMs = o.warmupMs + o.durationMs + 60_000;
+  const r = spawnSync(cmd!, [...args, workload, String(o.warmupMs), String(o.durationMs), String(o.fanIn)], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 20,
+  });
+  const base = { peer: peer.id, workload, rep };
+  const lines = (r.stdout ?? '').trim().split('\n');
+  try {
+    if (r.status !== 0) throw new Error(r.error?.message ?? `exit ${r.status ?? r.signal}`);
+    const out = JSON.parse(lines[lines.length - 1]!) as { count: number; seconds: number; rssMB?: number };
+    if (!(out.count > 0 && out.seconds > 0)) throw new Error(`no work measured: ${JSON.stringify(out)}`);
+    return { ...base, count: out.count, seconds: out.seconds, rate: out.count / out.seconds, rssMB: out.rssMB };
+  } catch (err) {
+    const stderr = (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    return { ...base, error: `${(err as Error).message}${stderr ? `: ${stderr}` : ''}` };
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function summarise(workload: WorkloadId, peers: PeerInfo[], runs: Run[]): WorkloadResult {
+  const w = WORKLOADS.find((x) => x.id === workload)!;
+  const result: WorkloadResult = { id: workload, title: w.title, unit: w.unit, peers: {}, ratios: {} };
+  for (const p of peers) {
+    const rates = runs.filter((r) => r.peer === p.id && r.workload === workload && r.rate !== undefined).map((r) => r.rate!);
+    if (rates.length === 0) continue;
+    result.peers[p.id] = { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs: rates.length };
+  }
+  const ids = Object.keys(result.peers) as PeerId[];
+  for (const a of ids) {
+    const row: Partial<Record<PeerId, number>> = {};
+    for (const b of ids) row[b] = result.peers[a]!.median / result.peers[b]!.median;
+    result.ratios[a] = row;
+  }
+  return result;
+}
+
+function checkTargets(results: Record<string, WorkloadResult>): TargetCheck[] {
+  return TARGETS.filter((t) => results[t.workload] !== undefined).map((t): TargetCheck => {
+    const ratio = results[t.workload]!.ratios[t.peer]?.[t.versus];
+    return { ...t, ratio, met: ratio === undefined ? null : ratio >= t.atLeast };
+  });
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]): string => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The printed report: per workload, medians and the ratio of each peer (row) to each other (column). */
+function printReport(res: BenchResults): void {
+  const out: string[] = [];
+  const label = (id: string): string => res.peers.find((p) => p.id === id)!.label;
+  for (const w of Object.values(res.workloads)) {
+    if (w === undefined) continue;
+    const ids = Object.keys(w.peers) as PeerId[];
+    out.push(`\n${w.title} (${w.unit}; median of ${res.options.reps}, min-max across runs)\n`);
+    const head = ['peer', 'median', 'min - max', ...ids.map((id) => `÷ ${label(id)}`)];
+    const rows = ids.map((a) => {
+      const s = w.peers[a]!;
+      return [label(a), formatRate(s.median), `${formatRate(s.min)} - ${formatRate(s.max)}`, ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
+    });
+    out.push(table([head, ...rows]));
+  }
+  out.push('\nTargets (ratios of medians from this run)\n');
+  out.push(
+    table([
+      ['target', 'wanted', 'measured', 'status'],
+      ...res.targets.map((t) => [
+        `${t.workload}: ${label(t.peer)} vs ${label(t.versus)}`,
+        `>= ${t.atLeast}x`,
+        t.ratio === undefined ? '-' : `${t.ratio.toFixed(2)}x`,
+        t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET',
+      ]),
+    ]),
+  );
+  const failed = res.runs.filter((r) => r.error !== undefined);
+  for (const r of failed) out.push(`\nrun failed: ${r.workload} ${r.peer} #${r.rep}: ${r.error}`);
+  for (const p of res.peers) if (!p.available) out.push(`\npeer skipped: ${p.label}: ${p.reason}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function machine(): BenchResults['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memGB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    python: firstLine('python3', ['--version']),
+    cc: firstLine('cc', ['--version']),
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+function main(): void {
+  const o = parseOptions(process.argv.slice(2));
+  const started = new Date();
+  const mach = machine();
+  const peers = preparePeers(o.peers);
+  const ready = peers.filter((p) => p.available);
+  const runs: Run[] = [];
+  const total = o.reps * o.workloads.length * ready.length;
+  // Round-robin: every peer runs once per repetition, and the order rotates so
+  // no peer always runs first (or right after the same neighbour).
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const workload of o.workloads) {
+      for (let k = 0; k < ready.length; k++) {
+        const peer = ready[(k + rep) % ready.length]!;
+        const run = runOnce(peer, workload, rep, o);
+        runs.push(run);
+        const what = run.rate === undefined ? `FAILED ${run.error}` : `${formatRate(run.rate)}/s`;
+        process.stderr.write(`[${runs.length}/${total}] ${workload} ${peer.id}: ${what}\n`);
+      }
+    }
+  }
+  const workloads: Record<string, WorkloadResult> = {};
+  for (const w of o.workloads) workloads[w] = summarise(w, ready, runs);
+  const results: BenchResults = {
+    version: 1,
+    date: started.toISOString(),
+    elapsedSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    quick: o.quick,
+    options: { reps: o.reps, warmupMs: o.warmupMs, durationMs: o.durationMs, fanIn: o.fanIn },
+    machine: { ...mach, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    peers: peers.map(({ command: _command, ...p }) => p),
+    workloads,
+    targets: checkTargets(workloads),
+    runs,
+  };
+  printReport(results);
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const jsonPath = path.join(o.outDir, 'results.json');
+  const svgPath = path.join(o.outDir, 'results.svg');
+  fs.writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(svgPath, renderChart(results));
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), svgPath)}\n`);
+  if (runs.some((r) => r.error !== undefined)) process.exitCode = 1;
+}
+
+if (require.main === module) main();
