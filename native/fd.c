@@ -43,7 +43,7 @@ static napi_value socketpair_js(napi_env env, napi_callback_info info) {
 }
 
 /* Resolve (buffer, offset, length) to a byte range; TS has validated the bounds. */
-static bool byte_range(napi_env env, napi_value *argv, char **p, size_t *len) {
+bool byte_range(napi_env env, napi_value *argv, char **p, size_t *len) {
   void *data;
   size_t size;
   int64_t off, n;

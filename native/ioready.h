@@ -55,6 +55,8 @@ bool arg_double(napi_env env, napi_value v, double *out);
 bool arg_bool(napi_env env, napi_value v, bool *out);
 /* A Buffer / TypedArray / DataView: its bytes and length. */
 bool arg_bytes(napi_env env, napi_value v, void **data, size_t *len);
+/* argv[0..2] = (buffer, offset, length): the bytes, range re-checked (fd.c). */
+bool byte_range(napi_env env, napi_value *argv, char **p, size_t *len);
 /* An Int32Array: its elements and element count. */
 bool arg_int32_array(napi_env env, napi_value v, int32_t **data, size_t *count);
 

@@ -14,3 +14,4 @@ export {
   close, pipe, read, setBlocking, socketpair, write,
   type FdOptions, type SocketPairOptions,
 } from './fd';
+export * from './socket';

@@ -1,0 +1,597 @@
+// Sockets from the fd toolkit, driven by Epoll alone: real TCP, UDP and Unix
+// sockets on this machine, real peers (Node's net, a Python process).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import {
+  accept, bind, close, connect, Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
+  getsockopt, IPPROTO_TCP, listen, localAddress, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
+  sendto, setsockopt, shutdown, socket, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
+  SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
+} from '../src/index';
+
+const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
+const fdFlagsOf = (fd: number): number => parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+const O_NONBLOCK_FLAG = 0o4000;
+const O_CLOEXEC_FLAG = 0o2000000;
+
+/** A listening TCP socket on a kernel-picked port. */
+function listener(host: string): { fd: number; port: number } {
+  const fd = socket(host.includes(':') ? 'ipv6' : 'ipv4');
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, true);
+  bind(fd, host, 0);
+  listen(fd);
+  return { fd, port: localAddress(fd).port };
+}
+
+/** Poll until `pred` holds or `ms` pass; returns every [fd, events] seen. */
+function pollUntil(ep: Epoll, pred: (fd: number, ev: number) => boolean, ms = 5000): Array<[number, number]> {
+  const seen: Array<[number, number]> = [];
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const [fd, ev] of ep.poll(Math.max(1, deadline - Date.now()))) {
+      seen.push([fd, ev]);
+      if (pred(fd, ev)) return seen;
+    }
+  }
+  throw new Error(`condition not met in ${ms} ms; saw ${JSON.stringify(seen)}`);
+}
+
+/**
+ * An echo over TCP built only from the toolkit and a synchronous Epoll:
+ * the client sends `payload`, the server echoes each chunk, the client shuts
+ * down writing, the server sees EOF and closes; returns what came back.
+ */
+function echoSync(host: string, payload: Buffer): Buffer {
+  const srv = listener(host);
+  const ep = new Epoll();
+  const cli = socket(host.includes(':') ? 'ipv6' : 'ipv4');
+  let conn = -1;
+  const got: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  try {
+    ep.register(srv.fd, EPOLLIN);
+    const connected = connect(cli, host, srv.port);
+    ep.register(cli, connected ? EPOLLIN : EPOLLOUT);
+    let sent = 0;
+    let cliDone = false;
+    const deadline = Date.now() + 10000;
+    while (!cliDone && Date.now() < deadline) {
+      for (const [fd, ev] of ep.poll(1000)) {
+        if (fd === srv.fd) {
+          const a = accept(srv.fd);
+          assert.ok(a, 'EPOLLIN on a listener means a connection is pending');
+          assert.equal(a.address, host === '::1' ? '::1' : '127.0.0.1');
+          assert.equal(a.port, localAddress(cli).port);
+          assert.equal(a.family, host.includes(':') ? 'ipv6' : 'ipv4');
+          conn = a.fd;
+          ep.register(conn, EPOLLIN | EPOLLRDHUP);
+        } else if (fd === conn) {
+          const n = recv(conn, buf);
+          if (n === 0) {
+            ep.unregister(conn);
+            close(conn);
+            conn = -1;
+          } else if (n !== null) {
+            assert.equal(send(conn, buf, 0, n), n); // small chunks fit the socket buffer
+          }
+        } else if (fd === cli) {
+          if (ev & EPOLLOUT) {
+            assert.equal(getsockopt(cli, SOL_SOCKET, SO_ERROR), 0);
+            const w = send(cli, payload, sent, Math.min(1000, payload.length - sent));
+            if (w !== null) sent += w;
+            if (sent === payload.length) {
+              shutdown(cli, 'write');
+              ep.modify(cli, EPOLLIN);
+            }
+          }
+          if (ev & EPOLLIN) {
+            const n = recv(cli, buf);
+            if (n === 0) cliDone = true;
+            else if (n !== null) got.push(Buffer.from(buf.subarray(0, n)));
+          }
+        }
+      }
+    }
+    assert.ok(cliDone, 'the echo finished in time');
+  } finally {
+    ep.close();
+    close(cli);
+    close(srv.fd);
+    if (conn >= 0) close(conn);
+  }
+  return Buffer.concat(got);
+}
+
+describe('sockets', () => {
+  let baseline = 0;
+  let tmp = '';
+  before(() => {
+    baseline = fdCount();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ioready-sock-'));
+  });
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    assert.equal(fdCount(), baseline, 'every fd the tests opened is closed');
+  });
+
+  it('echoes over TCP on 127.0.0.1 and ::1 with Epoll.poll()', () => {
+    const payload = Buffer.alloc(20000, 'abcdefghij');
+    assert.deepEqual(echoSync('127.0.0.1', payload), payload);
+    assert.deepEqual(echoSync('::1', payload), payload);
+  });
+
+  it('echoes over TCP driven by ep.start() on the event loop', async () => {
+    const srv = listener('127.0.0.1');
+    const ep = new Epoll();
+    const cli = socket('ipv4');
+    const buf = Buffer.alloc(1024);
+    let conn = -1;
+    const done = new Promise<string>((resolve, reject) => {
+      ep.start((fd, ev) => {
+        try {
+          if (fd === srv.fd) {
+            conn = accept(srv.fd)!.fd;
+            ep.register(conn, EPOLLIN);
+          } else if (fd === conn) {
+            const n = recv(conn, buf);
+            if (n) send(conn, buf, 0, n);
+          } else if (fd === cli && ev & EPOLLOUT) {
+            send(cli, Buffer.from('ping'));
+            ep.modify(cli, EPOLLIN);
+          } else if (fd === cli && ev & EPOLLIN) {
+            resolve(buf.toString('latin1', 0, recv(cli, buf) ?? 0));
+          }
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    ep.register(srv.fd, EPOLLIN);
+    connect(cli, '127.0.0.1', srv.port);
+    ep.register(cli, EPOLLOUT);
+    try {
+      assert.equal(await done, 'ping');
+    } finally {
+      ep.close();
+      close(cli);
+      close(conn);
+      close(srv.fd);
+    }
+  });
+
+  it('creates non-blocking close-on-exec sockets unless told otherwise', () => {
+    const a = socket('ipv4', 'stream');
+    const b = socket(AF_INET, SOCK_DGRAM, { nonblock: false, cloexec: false });
+    try {
+      assert.equal(fdFlagsOf(a) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
+      assert.equal(fdFlagsOf(b) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), 0);
+      assert.equal(getsockopt(a, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+      assert.equal(getsockopt(b, SOL_SOCKET, SO_TYPE), SOCK_DGRAM);
+    } finally {
+      close(a);
+      close(b);
+    }
+  });
+
+  it('accept and recv return null when nothing is pending (EAGAIN)', () => {
+    const srv = listener('127.0.0.1');
+    const cli = socket('ipv4');
+    try {
+      assert.equal(accept(srv.fd), null);
+      connect(cli, '127.0.0.1', srv.port);
+      const ep = new Epoll();
+      ep.register(srv.fd);
+      pollUntil(ep, (fd) => fd === srv.fd);
+      ep.close();
+      const a = accept(srv.fd)!;
+      assert.equal(fdFlagsOf(a.fd) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
+      assert.equal(recv(a.fd, Buffer.alloc(8)), null);
+      assert.deepEqual(remoteAddress(a.fd), localAddress(cli));
+      assert.deepEqual(remoteAddress(cli), { address: '127.0.0.1', port: srv.port, family: 'ipv4' });
+      close(a.fd);
+    } finally {
+      close(cli);
+      close(srv.fd);
+    }
+  });
+
+  it('half-close: shutdown("write") gives the peer EPOLLRDHUP and recv 0; a gone peer is EPIPE, not SIGPIPE', () => {
+    const srv = listener('127.0.0.1');
+    const cli = socket('ipv4');
+    const ep = new Epoll();
+    try {
+      connect(cli, '127.0.0.1', srv.port);
+      ep.register(srv.fd);
+      pollUntil(ep, (fd) => fd === srv.fd);
+      const conn = accept(srv.fd)!.fd;
+      ep.register(conn, EPOLLIN | EPOLLRDHUP);
+      shutdown(cli, SHUT_WR);
+      const [[, ev]] = pollUntil(ep, (fd) => fd === conn).filter(([fd]) => fd === conn) as [[number, number]];
+      assert.ok(ev & EPOLLRDHUP && ev & EPOLLIN, `EPOLLIN|EPOLLRDHUP, got ${ev}`);
+      assert.equal(recv(conn, Buffer.alloc(8)), 0);
+      ep.unregister(conn);
+      setsockopt(conn, SOL_SOCKET, SO_LINGER, 0); // close with RST
+      close(conn);
+      assert.throws(
+        () => {
+          for (let i = 0; i < 100; i++) send(cli, Buffer.from('x'));
+        },
+        (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET') && e.syscall === 'send',
+      );
+    } finally {
+      ep.close();
+      close(cli);
+      close(srv.fd);
+    }
+  });
+
+  it('urgent data (MSG_OOB) raises EPOLLPRI and is read with MSG_OOB', () => {
+    const srv = listener('127.0.0.1');
+    const cli = socket('ipv4');
+    const ep = new Epoll();
+    try {
+      connect(cli, '127.0.0.1', srv.port);
+      ep.register(srv.fd);
+      pollUntil(ep, (fd) => fd === srv.fd);
+      const conn = accept(srv.fd)!.fd;
+      ep.register(conn, EPOLLIN | EPOLLPRI);
+      assert.equal(send(cli, Buffer.from('ab!'), 0, 3, MSG_OOB), 3);
+      const seen = pollUntil(ep, (fd, ev) => fd === conn && (ev & EPOLLPRI) !== 0);
+      assert.ok(seen.some(([fd, ev]) => fd === conn && ev & EPOLLPRI));
+      const one = Buffer.alloc(1);
+      assert.equal(recv(conn, one, 0, 1, MSG_OOB), 1);
+      assert.equal(one.toString(), '!', 'the last byte sent with MSG_OOB is the urgent one');
+      const rest = Buffer.alloc(8);
+      assert.equal(recv(conn, rest, 0, 8, MSG_PEEK), 2);
+      assert.equal(recv(conn, rest), 2);
+      assert.equal(rest.toString('latin1', 0, 2), 'ab');
+      assert.throws(() => recv(conn, one, 0, 1, MSG_OOB), { code: 'EINVAL', syscall: 'recv' });
+      ep.unregister(conn);
+      close(conn);
+    } finally {
+      ep.close();
+      close(cli);
+      close(srv.fd);
+    }
+  });
+
+  it('a refused non-blocking connect is reported by SO_ERROR after EPOLLOUT|EPOLLERR', () => {
+    const probe = socket('ipv4');
+    bind(probe, '127.0.0.1', 0);
+    const port = localAddress(probe).port; // bound, never listening: connects are refused
+    const cli = socket('ipv4');
+    const ep = new Epoll();
+    try {
+      const connected = connect(cli, '127.0.0.1', port);
+      assert.equal(connected, false, 'a non-blocking TCP connect is in progress');
+      ep.register(cli, EPOLLOUT);
+      const [[, ev]] = pollUntil(ep, (fd) => fd === cli) as [[number, number]];
+      assert.ok(ev & EPOLLOUT && ev & EPOLLERR, `EPOLLOUT|EPOLLERR, got ${ev}`);
+      assert.ok(ev & EPOLLHUP);
+      assert.equal(getsockopt(cli, SOL_SOCKET, SO_ERROR), os.constants.errno.ECONNREFUSED);
+      assert.equal(getsockopt(cli, SOL_SOCKET, SO_ERROR), 0, 'reading SO_ERROR clears it');
+    } finally {
+      ep.close();
+      close(cli);
+      close(probe);
+    }
+  });
+
+  it('Unix stream sockets on a path and on an abstract name', () => {
+    for (const name of [path.join(tmp, 'stream.sock'), `\0ioready-test-${process.pid}`]) {
+      const srv = socket('unix');
+      const cli = socket('unix');
+      const ep = new Epoll();
+      try {
+        bind(srv, name);
+        listen(srv, 8);
+        assert.deepEqual(localAddress(srv), { address: name, port: 0, family: 'unix' });
+        if (!name.startsWith('\0')) assert.ok(fs.statSync(name).isSocket());
+        connect(cli, name); // true or false: either way EPOLLOUT follows
+        ep.register(srv);
+        pollUntil(ep, (fd) => fd === srv);
+        const a = accept(srv)!;
+        assert.deepEqual({ ...a, fd: 0 }, { fd: 0, address: '', port: 0, family: 'unix' }, 'an unbound client is unnamed');
+        assert.equal(remoteAddress(cli).address, name);
+        send(cli, Buffer.from('over unix'));
+        ep.register(a.fd);
+        pollUntil(ep, (fd) => fd === a.fd);
+        const buf = Buffer.alloc(32);
+        assert.equal(buf.toString('utf8', 0, recv(a.fd, buf)!), 'over unix');
+        close(a.fd);
+      } finally {
+        ep.close();
+        close(cli);
+        close(srv);
+      }
+    }
+    fs.unlinkSync(path.join(tmp, 'stream.sock'));
+  });
+
+  it('Unix datagram sockets: sendto a path, recvfrom tells the sender', () => {
+    const rpath = path.join(tmp, 'dgram-r.sock');
+    const spath = path.join(tmp, 'dgram-é.sock');
+    const r = socket('unix', 'dgram');
+    const s = socket('unix', 'dgram');
+    const anon = socket('unix', 'dgram');
+    try {
+      bind(r, rpath);
+      bind(s, spath);
+      assert.equal(sendto(s, Buffer.from('one'), rpath), 3);
+      assert.equal(sendto(anon, Buffer.from('two!'), rpath), 4);
+      const buf = Buffer.alloc(16);
+      assert.deepEqual(recvfrom(r, buf), { bytes: 3, address: spath, port: 0, family: 'unix' });
+      assert.deepEqual(recvfrom(r, buf), { bytes: 4, address: '', port: 0, family: 'unix' });
+      assert.equal(buf.toString('latin1', 0, 4), 'two!');
+      assert.equal(recvfrom(r, buf), null);
+      assert.throws(() => sendto(s, Buffer.from('x'), path.join(tmp, 'nobody.sock')), { code: 'ENOENT', syscall: 'sendto' });
+    } finally {
+      close(r);
+      close(s);
+      close(anon);
+      fs.unlinkSync(rpath);
+      fs.unlinkSync(spath);
+    }
+  });
+
+  it('UDP over 127.0.0.1 and ::1: sendto/recvfrom with addresses and ports', () => {
+    for (const [family, host] of [['ipv4', '127.0.0.1'], ['ipv6', '::1']] as const) {
+      const r = socket(family, 'dgram');
+      const s = socket(family, 'dgram');
+      try {
+        bind(r, host);
+        bind(s, host);
+        const port = localAddress(r).port;
+        assert.ok(port > 0);
+        assert.equal(sendto(s, Buffer.from('xhellox'), host, port, 1, 5), 5);
+        const ep = new Epoll();
+        ep.register(r);
+        pollUntil(ep, (fd) => fd === r);
+        ep.close();
+        const buf = Buffer.alloc(64);
+        const got = recvfrom(r, buf, 10);
+        assert.deepEqual(got, { bytes: 5, address: host, port: localAddress(s).port, family });
+        assert.equal(buf.toString('latin1', 10, 15), 'hello');
+      } finally {
+        close(r);
+        close(s);
+      }
+    }
+  });
+
+  it('an ipv6 socket takes IPv4 literals as IPv4-mapped addresses', () => {
+    const srv = listener('::');
+    const cli = socket('ipv6');
+    try {
+      connect(cli, '127.0.0.1', srv.port);
+      assert.equal(remoteAddress(cli).address, '::ffff:127.0.0.1');
+      const r = socket('ipv6', 'dgram');
+      connect(r, '0:0:0:0:0:0:0:1', 9); // a UDP connect sends nothing
+      assert.deepEqual(remoteAddress(r), { address: '::1', port: 9, family: 'ipv6' });
+      connect(r, '::ffff:127.0.0.2', 9);
+      assert.equal(remoteAddress(r).address, '::ffff:127.0.0.2');
+      close(r);
+    } finally {
+      close(cli);
+      close(srv.fd);
+    }
+  });
+
+  it('socket options: SO_REUSEADDR, SO_REUSEPORT, TCP_NODELAY, SO_KEEPALIVE, SO_RCVBUF, SO_LINGER', () => {
+    const fd = socket('ipv4');
+    try {
+      for (const [level, opt] of [[SOL_SOCKET, SO_REUSEADDR], [SOL_SOCKET, SO_REUSEPORT], [IPPROTO_TCP, TCP_NODELAY], [SOL_SOCKET, SO_KEEPALIVE]] as const) {
+        assert.equal(getsockopt(fd, level, opt), 0);
+        setsockopt(fd, level, opt, true);
+        assert.equal(getsockopt(fd, level, opt), 1);
+        setsockopt(fd, level, opt, 0);
+        assert.equal(getsockopt(fd, level, opt), 0);
+      }
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 65536);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF), 131072, 'Linux doubles the value for bookkeeping');
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), -1);
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, 7);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), 7);
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, false);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), -1);
+      assert.throws(() => setsockopt(fd, SOL_SOCKET, 9999, 1), { code: 'ENOPROTOOPT', syscall: 'setsockopt' });
+      assert.throws(() => getsockopt(fd, 9999, 1), { syscall: 'getsockopt' });
+      assert.throws(() => setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1.5), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, '1' as unknown as number), { code: 'ERR_INVALID_ARG_TYPE' });
+    } finally {
+      close(fd);
+    }
+  });
+
+  it('SO_REUSEPORT lets two listeners share a port; without it the second is EADDRINUSE', () => {
+    const a = socket('ipv4');
+    const b = socket('ipv4');
+    const c = socket('ipv4');
+    try {
+      setsockopt(a, SOL_SOCKET, SO_REUSEPORT, true);
+      setsockopt(b, SOL_SOCKET, SO_REUSEPORT, true);
+      bind(a, '127.0.0.1', 0);
+      listen(a);
+      const port = localAddress(a).port;
+      bind(b, '127.0.0.1', port);
+      listen(b);
+      assert.throws(() => bind(c, '127.0.0.1', port), { code: 'EADDRINUSE', syscall: 'bind', message: /^EADDRINUSE: address already in use, bind$/ });
+    } finally {
+      close(a);
+      close(b);
+      close(c);
+    }
+  });
+
+  it('talks to a Node net server as a real peer', async () => {
+    const server = net.createServer((s) => s.on('data', (d) => s.end(Buffer.concat([Buffer.from('node:'), d]))));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    const cli = socket('ipv4');
+    const ep = new Epoll();
+    try {
+      connect(cli, '127.0.0.1', port);
+      ep.register(cli, EPOLLOUT);
+      const out: Buffer[] = [];
+      const buf = Buffer.alloc(256);
+      await new Promise<void>((resolve, reject) => {
+        ep.start((fd, ev) => {
+          try {
+            if (ev & EPOLLOUT) {
+              assert.equal(getsockopt(cli, SOL_SOCKET, SO_ERROR), 0);
+              send(cli, Buffer.from('hi'));
+              ep.modify(cli, EPOLLIN);
+              return;
+            }
+            const n = recv(fd, buf);
+            if (n === 0) resolve();
+            else if (n !== null) out.push(Buffer.from(buf.subarray(0, n)));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      assert.equal(Buffer.concat(out).toString(), 'node:hi');
+    } finally {
+      ep.close();
+      close(cli);
+      server.close();
+    }
+  });
+
+  it('talks to a Python socket server as a real peer', { timeout: 20000 }, async (t) => {
+    const py = [
+      'import socket,sys',
+      's=socket.socket(socket.AF_INET6); s.bind(("::1",0)); s.listen()',
+      'print(s.getsockname()[1], flush=True)',
+      'c,a=s.accept(); d=b""',
+      'while not d.endswith(b"\\n"): d+=c.recv(100)',
+      'c.sendall(b"py:"+d.upper()); c.close()',
+    ].join('\n');
+    const child = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const spawned = await Promise.race([once(child, 'spawn').then(() => true), once(child, 'error').then(() => false)]);
+    if (!spawned) return t.skip('python3 is not installed');
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    const port = Number(line.toString().trim());
+    const cli = socket('ipv6');
+    const ep = new Epoll();
+    try {
+      connect(cli, '::1', port);
+      ep.register(cli, EPOLLOUT);
+      pollUntil(ep, (fd, ev) => fd === cli && (ev & EPOLLOUT) !== 0);
+      assert.equal(send(cli, Buffer.from('hello\n')), 6);
+      ep.modify(cli, EPOLLIN);
+      const out: Buffer[] = [];
+      const buf = Buffer.alloc(64);
+      for (let n: number | null = -1; n !== 0; ) {
+        ep.poll(5000);
+        n = recv(cli, buf);
+        if (n) out.push(Buffer.from(buf.subarray(0, n)));
+      }
+      assert.equal(Buffer.concat(out).toString(), 'py:HELLO\n');
+    } finally {
+      ep.close();
+      close(cli);
+      child.kill();
+    }
+  });
+
+  describe('misuse', () => {
+    it('rejects addresses that are not literals for the socket family', () => {
+      const v4 = socket('ipv4');
+      const v6 = socket('ipv6');
+      const ux = socket('unix');
+      try {
+        for (const bad of ['localhost', '1.2.3', '256.1.1.1', '::1', '', ' 127.0.0.1', '/tmp/x']) {
+          assert.throws(() => bind(v4, bad, 0), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, bad);
+          assert.throws(() => connect(v4, bad, 80), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, bad);
+        }
+        for (const bad of ['::g', 'localhost', '1:2:3:4:5:6:7:8:9', ':::1', '::1%no-such-if0']) {
+          assert.throws(() => bind(v6, bad, 0), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, bad);
+        }
+        assert.throws(() => bind(v4, 127 as unknown as string, 0), { code: 'ERR_INVALID_ARG_TYPE' });
+        assert.throws(() => bind(ux, 'a\0b'), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => bind(ux, `/tmp/${'x'.repeat(200)}`), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => bind(ux, path.join(tmp, 'p.sock'), 80), { code: 'ERR_INVALID_ARG_VALUE' }, 'no port for Unix sockets');
+        assert.throws(() => socket('ipx' as 'ipv4'), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => socket('ipv4', 'raw' as 'stream'), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => socket(-1), { code: 'ERR_OUT_OF_RANGE' });
+        assert.throws(() => socket(12345), { code: 'EAFNOSUPPORT', syscall: 'socket' });
+        assert.throws(() => shutdown(v4, 'sideways' as 'read'), { code: 'ERR_INVALID_ARG_VALUE' });
+        assert.throws(() => shutdown(v4, 'both'), { code: 'ENOTCONN', syscall: 'shutdown' });
+      } finally {
+        close(v4);
+        close(v6);
+        close(ux);
+      }
+    });
+
+    it('rejects ports outside 0-65535 and non-integer ports', () => {
+      const fd = socket('ipv4');
+      try {
+        for (const port of [-1, 65536, 1e10, Infinity]) {
+          assert.throws(() => bind(fd, '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, String(port));
+          assert.throws(() => connect(fd, '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+          assert.throws(() => sendto(fd, Buffer.alloc(1), '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+        }
+        for (const port of [1.5, NaN, '80']) {
+          assert.throws(() => bind(fd, '127.0.0.1', port as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }, String(port));
+        }
+        assert.throws(() => connect(fd, '127.0.0.1'), { code: 'ERR_INVALID_ARG_TYPE' }, 'connect needs a port');
+        assert.throws(() => listen(fd, -1), { code: 'ERR_OUT_OF_RANGE' });
+      } finally {
+        close(fd);
+      }
+    });
+
+    it('closed fds and non-sockets fail as the kernel says, naming the call', () => {
+      const fd = socket('ipv4');
+      close(fd);
+      const buf = Buffer.alloc(4);
+      assert.throws(() => bind(fd, '127.0.0.1', 0), { code: 'EBADF', syscall: 'bind' });
+      assert.throws(() => connect(fd, '127.0.0.1', 1), { code: 'EBADF', syscall: 'connect' });
+      assert.throws(() => listen(fd), { code: 'EBADF', syscall: 'listen' });
+      assert.throws(() => accept(fd), { code: 'EBADF', syscall: 'accept4' });
+      assert.throws(() => recv(fd, buf), { code: 'EBADF', syscall: 'recv' });
+      assert.throws(() => send(fd, buf), { code: 'EBADF', syscall: 'send' });
+      assert.throws(() => recvfrom(fd, buf), { code: 'EBADF', syscall: 'recvfrom' });
+      assert.throws(() => sendto(fd, buf, '127.0.0.1', 1), { code: 'EBADF', syscall: 'sendto' });
+      assert.throws(() => shutdown(fd, 'both'), { code: 'EBADF', syscall: 'shutdown' });
+      assert.throws(() => setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1), { code: 'EBADF', syscall: 'setsockopt' });
+      assert.throws(() => getsockopt(fd, SOL_SOCKET, SO_ERROR), { code: 'EBADF', syscall: 'getsockopt' });
+      assert.throws(() => localAddress(fd), { code: 'EBADF', syscall: 'getsockname' });
+      assert.throws(() => remoteAddress(fd), { code: 'EBADF', syscall: 'getpeername' });
+      // Not a socket at all: a regular file.
+      const file = fs.openSync(__filename, 'r');
+      try {
+        assert.throws(() => bind(file, '127.0.0.1', 0), { code: 'ENOTSOCK', syscall: 'bind' });
+        assert.throws(() => recv(file, buf), { code: 'ENOTSOCK', syscall: 'recv' });
+      } finally {
+        fs.closeSync(file);
+      }
+      assert.throws(() => recv(-1, buf), { code: 'ERR_OUT_OF_RANGE' });
+      assert.throws(() => recv(fd, 'abc' as unknown as Buffer), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => recv(fd, buf, 2, 3), { code: 'ERR_OUT_OF_RANGE' });
+    });
+
+    it('listen on a datagram socket and accept on an unlistening one fail with the kernel error', () => {
+      const d = socket('ipv4', 'dgram');
+      const s = socket('ipv4');
+      try {
+        assert.throws(() => listen(d), { code: 'ENOTSUP', syscall: 'listen' }); // EOPNOTSUPP, 95: Node names it ENOTSUP
+        assert.throws(() => accept(s), { code: 'EINVAL', syscall: 'accept4' });
+        assert.throws(() => remoteAddress(s), { code: 'ENOTCONN', syscall: 'getpeername' });
+      } finally {
+        close(d);
+        close(s);
+      }
+    });
+  });
+});
