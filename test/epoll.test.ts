@@ -29,7 +29,7 @@ import {
   write,
 } from '../src/index';
 import * as ioready from '../src/index';
-import { elapsedMs, epollRegistrations, fdCount, fdFlags, hasPython, isOpen, O_CLOEXEC_FLAG, runNode } from './helpers';
+import { elapsedMs, epollRegistrations, fdCount, fdFlags, hasPython, isOpen, O_CLOEXEC_FLAG, fdSnapshot, runNode } from './helpers';
 
 const byte = Buffer.from('x');
 
@@ -53,12 +53,12 @@ function fds(): { add<T extends number[]>(...f: T): T; closeAll(): void } {
   };
 }
 
-let baseline = 0;
-before(() => {
-  baseline = fdCount();
+let leaked: () => string[];
+before(async () => {
+  leaked = await fdSnapshot();
 });
 after(() => {
-  assert.equal(fdCount(), baseline, 'every fd a test opened is closed again');
+  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
 });
 
 describe('lifecycle', () => {

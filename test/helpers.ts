@@ -76,3 +76,27 @@ export function runNode(
 
 /** Python 3 is on the machine (the reference implementation for several tests). */
 export const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
+
+/** What an fd of this process is (its /proc link), or null if it is closed. */
+export function fdTarget(fd: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Snapshot this process's fds; the returned function lists those opened since
+ * (with what they are), so a test can assert that nothing leaked. Node opens a
+ * few fds lazily (the signal pipe at the first child process, the threadpool's
+ * eventfd): warm those up first so that they do not count as leaks.
+ */
+export async function fdSnapshot(): Promise<() => string[]> {
+  spawnSync('true');
+  await fs.promises.stat(__filename);
+  await new Promise<void>((resolve) => spawn('true').once('exit', () => resolve()));
+  const before = openFds();
+  return () =>
+    [...openFds()].filter((fd) => !before.has(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? '(gone)'}`).filter((s) => !s.endsWith('(gone)'));
+}

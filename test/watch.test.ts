@@ -1,0 +1,491 @@
+// Epoll on the Node event loop: start/stop/ref/unref/wait/events.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+
+import { close, Epoll, EPOLLIN, EPOLLOUT, pipe, read, write } from '../src/index';
+import { fdCount, isOpen, runNode, fdSnapshot, sleep } from './helpers';
+
+const byte = Buffer.from('x');
+const scratch = Buffer.alloc(64);
+
+/** Resolve when `cond()` holds, polling the event loop; reject after ms. */
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(2);
+  }
+}
+
+function eventpollFds(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[eventpoll]';
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+let leaked: () => string[];
+before(async () => {
+  leaked = await fdSnapshot();
+});
+after(() => {
+  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
+});
+
+describe('start and stop', () => {
+  test('start delivers each ready fd; stop silences; start again resumes', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    const seen: Array<[number, number]> = [];
+    try {
+      ep.register(r);
+      assert.equal(ep.start((fd, ev) => {
+        seen.push([fd, ev]);
+        read(fd, scratch);
+      }), ep, 'start() returns this');
+      write(w, byte);
+      await until(() => seen.length === 1);
+      assert.deepEqual(seen, [[r, EPOLLIN]]);
+      assert.equal(ep.stop(), ep);
+      write(w, byte);
+      await sleep(50);
+      assert.equal(seen.length, 1, 'nothing delivered while stopped');
+      ep.start((fd, ev) => {
+        seen.push([fd, ev]);
+        read(fd, scratch);
+      });
+      await until(() => seen.length === 2, 1000);
+      assert.deepEqual(seen[1], [r, EPOLLIN], 'the byte written while stopped is reported after start');
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('a second start() replaces the listener', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    const calls: string[] = [];
+    try {
+      ep.register(r);
+      ep.start(() => calls.push('first'));
+      ep.start((fd) => {
+        calls.push('second');
+        read(fd, scratch);
+      });
+      write(w, byte);
+      await until(() => calls.length >= 1);
+      assert.deepEqual(calls, ['second']);
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('microtasks and nextTicks queued by a listener run before the next batch', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    const order: string[] = [];
+    try {
+      ep.register(r);
+      ep.start((fd) => {
+        read(fd, scratch);
+        order.push('event');
+        process.nextTick(() => order.push('tick'));
+        void Promise.resolve().then(() => order.push('micro'));
+        if (order.filter((x) => x === 'event').length === 1) write(w, byte);
+      });
+      write(w, byte);
+      await until(() => order.filter((x) => x === 'event').length === 2);
+      await sleep(5);
+      assert.deepEqual(order.slice(0, 4), ['event', 'tick', 'micro', 'event']);
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('several Epoll instances, each on its own', async () => {
+    const eps = [new Epoll(), new Epoll(), new Epoll()];
+    const pipes = eps.map(() => pipe());
+    const got = eps.map(() => [] as number[]);
+    try {
+      eps.forEach((ep, i) => {
+        ep.register(pipes[i]![0]);
+        ep.start((fd) => {
+          got[i]!.push(fd);
+          read(fd, scratch);
+        });
+      });
+      write(pipes[1]![1], byte);
+      await until(() => got[1]!.length === 1);
+      await sleep(20);
+      assert.deepEqual(got, [[], [pipes[1]![0]], []]);
+    } finally {
+      for (const ep of eps) ep.close();
+      for (const [r, w] of pipes) {
+        close(r);
+        close(w);
+      }
+    }
+  });
+
+  test('bad listener: TypeError, nothing started', () => {
+    const ep = new Epoll();
+    try {
+      assert.throws(() => ep.start('x' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => ep.start(undefined as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    } finally {
+      ep.close();
+    }
+  });
+});
+
+describe('changes from inside a listener', () => {
+  /** Two read ends made readable at once, registered with a fresh Epoll. */
+  function twoReady(): { ep: Epoll; fds: number[]; cleanup(): void } {
+    const ep = new Epoll();
+    const [r1, w1] = pipe();
+    const [r2, w2] = pipe();
+    ep.register(r1);
+    ep.register(r2);
+    write(w1, byte);
+    write(w2, byte);
+    const all = [r1, w1, r2, w2];
+    return {
+      ep,
+      fds: [r1, r2],
+      cleanup: () => {
+        ep.close();
+        for (const fd of all) if (isOpen(fd)) close(fd);
+      },
+    };
+  }
+
+  test('an fd unregistered earlier in the same batch gets none of its events', async () => {
+    const { ep, fds, cleanup } = twoReady();
+    const seen: number[] = [];
+    try {
+      ep.start((fd) => {
+        seen.push(fd);
+        const other = fd === fds[0] ? fds[1]! : fds[0]!;
+        if (seen.length === 1) ep.unregister(other);
+        read(fd, scratch);
+      });
+      await until(() => seen.length >= 1);
+      await sleep(30);
+      assert.equal(seen.length, 1, `delivered ${JSON.stringify(seen)}`);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('an fd closed in the batch, its number reused at once: the old events are not delivered', async () => {
+    const { ep, fds, cleanup } = twoReady();
+    const seen: number[] = [];
+    let reused: number[] = [];
+    try {
+      ep.start((fd) => {
+        seen.push(fd);
+        if (seen.length === 1) {
+          const other = fd === fds[0] ? fds[1]! : fds[0]!;
+          close(other); // unregistered by the kernel, but still in this batch
+          reused = pipe(); // the lowest free number: `other`'s
+          assert.ok(reused.includes(other), 'the number was reused');
+        }
+        read(fd, scratch);
+      });
+      await until(() => seen.length >= 1);
+      await sleep(30);
+      assert.equal(seen.length, 1, `delivered ${JSON.stringify(seen)}`);
+    } finally {
+      for (const fd of reused) close(fd);
+      cleanup();
+    }
+  });
+
+  test('register, modify, stop and close from inside a listener', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    const [r2, w2] = pipe();
+    const seen: Array<[number, number]> = [];
+    try {
+      ep.register(r);
+      ep.start((fd, ev) => {
+        seen.push([fd, ev]);
+        if (fd === r) {
+          read(r, scratch);
+          ep.register(r2); // new registration from the listener
+          ep.modify(r, EPOLLIN | EPOLLOUT); // harmless: a pipe's read end is never writable
+          write(w2, byte);
+        } else {
+          ep.stop();
+        }
+      });
+      write(w, byte);
+      await until(() => seen.length === 2);
+      assert.deepEqual(seen, [
+        [r, EPOLLIN],
+        [r2, EPOLLIN],
+      ]);
+      await sleep(30);
+      assert.equal(seen.length, 2, 'stop() from the listener stopped delivery although r2 is still readable');
+      ep.start(() => ep.close());
+      await until(() => ep.closed);
+      assert.equal(ep.fd, -1);
+    } finally {
+      ep.close();
+      for (const fd of [r, w, r2, w2]) close(fd);
+    }
+  });
+
+  test('stop() mid-batch: the rest of the batch is not delivered', async () => {
+    const { ep, cleanup } = twoReady();
+    let calls = 0;
+    try {
+      ep.start(() => {
+        calls++;
+        ep.stop();
+      });
+      await until(() => calls >= 1);
+      await sleep(30);
+      assert.equal(calls, 1);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('a listener that throws', () => {
+  test('surfaces as uncaughtException after its batch; the watch goes on', async () => {
+    const script = `
+      const { Epoll, pipe, read, write } = require('./src/index');
+      const errors = [];
+      process.on('uncaughtException', (err) => errors.push(err.message));
+      const ep = new Epoll();
+      const a = pipe(), b = pipe();
+      ep.register(a[0]); ep.register(b[0]);
+      write(a[1], Buffer.from('x')); write(b[1], Buffer.from('x'));
+      const seen = [];
+      ep.start((fd) => {
+        seen.push(fd);
+        read(fd, Buffer.alloc(8));
+        if (seen.length <= 2) throw new Error('boom ' + seen.length);
+        ep.close();
+        setTimeout(() => console.log(JSON.stringify({ seen: seen.length, errors })), 20);
+      });
+      setTimeout(() => write(a[1], Buffer.from('y')), 50);`;
+    const res = await runNode(['-e', script]);
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { seen: number; errors: string[] };
+    assert.equal(out.seen, 3, 'both events of the first batch delivered, then the next batch');
+    assert.deepEqual(out.errors.sort(), ['boom 1', 'boom 2']);
+  });
+
+  test('with no handler, the process dies of it like any Node callback exception', async () => {
+    const script = `
+      const { Epoll, pipe, write } = require('./src/index');
+      const ep = new Epoll();
+      const [r, w] = pipe();
+      ep.register(r);
+      write(w, Buffer.from('x'));
+      ep.start(() => { throw new Error('listener failed'); });`;
+    const res = await runNode(['-e', script]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /Error: listener failed/);
+  });
+});
+
+describe('ref and unref', () => {
+  test('unref() lets the process exit; a started, ref\'d watch keeps it alive', async () => {
+    const prog = (unref: boolean): string => `
+      const { Epoll, pipe } = require('./src/index');
+      const ep = new Epoll();
+      const [r] = pipe();
+      ep.register(r);
+      ep.start(() => {})${unref ? '.unref()' : ''};`;
+    const quick = await runNode(['-e', prog(true)], { timeoutMs: 10000 });
+    assert.equal(quick.code, 0, quick.stderr);
+    const held = await runNode(['-e', prog(false)], { timeoutMs: 1500 });
+    assert.equal(held.signal, 'SIGKILL', 'still running when killed after 1.5 s');
+    assert.ok(held.ms >= 1400);
+    const reffed = await runNode(['-e', `${prog(true)} ep.ref(); setTimeout(() => ep.stop(), 300);`], { timeoutMs: 10000 });
+    assert.equal(reffed.code, 0, 'ref() again held it until stop()');
+    assert.ok(reffed.ms >= 300);
+  });
+});
+
+describe('wait() and events()', () => {
+  test('wait() resolves with the next batch', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    try {
+      ep.register(r);
+      setTimeout(() => write(w, byte), 20);
+      assert.deepEqual(await ep.wait(), [[r, EPOLLIN]]);
+      read(r, scratch);
+      const t0 = Date.now();
+      assert.deepEqual(await ep.wait(50), [], 'timeout resolves with []');
+      assert.ok(Date.now() - t0 >= 45);
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('wait() with an AbortSignal, and when closed meanwhile', async () => {
+    const ep = new Epoll();
+    try {
+      const ac = new AbortController();
+      const p = ep.wait(undefined, { signal: ac.signal });
+      setTimeout(() => ac.abort(new Error('enough')), 10);
+      await assert.rejects(p, (err: Error & { code?: string; cause?: Error }) => {
+        assert.equal(err.name, 'AbortError');
+        assert.equal(err.code, 'ABORT_ERR');
+        assert.equal(err.cause?.message, 'enough');
+        return true;
+      });
+      await assert.rejects(ep.wait(100, { signal: AbortSignal.abort() }), { code: 'ABORT_ERR' });
+      await assert.rejects(ep.wait(NaN), { code: 'ERR_OUT_OF_RANGE' });
+      await assert.rejects(ep.wait(1, { signal: 'x' } as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      const pending = ep.wait();
+      setTimeout(() => ep.close(), 10);
+      await assert.rejects(pending, { code: 'ERR_IOREADY_CLOSED' });
+    } finally {
+      ep.close();
+    }
+  });
+
+  test('events() yields batches until close()', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    try {
+      ep.register(r);
+      write(w, byte);
+      const batches: Array<Array<[number, number]>> = [];
+      for await (const batch of ep.events()) {
+        batches.push(batch);
+        read(r, scratch);
+        if (batches.length < 3) setTimeout(() => write(w, byte), 5);
+        else setTimeout(() => ep.close(), 5);
+      }
+      assert.equal(batches.length, 3);
+      assert.ok(batches.every((b) => b.length === 1 && b[0]![0] === r && b[0]![1] === EPOLLIN));
+      assert.equal(ep.closed, true);
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('a listener and waiters share a batch', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    const seen: number[] = [];
+    try {
+      ep.register(r);
+      ep.start((fd) => seen.push(fd));
+      const p = ep.wait();
+      write(w, byte);
+      assert.deepEqual(await p, [[r, EPOLLIN]]);
+      assert.ok(seen.includes(r));
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+});
+
+describe('worker_threads', () => {
+  const workerCode = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    require('tsx/cjs');
+    const { Epoll, pipe, read, write, close } = require(workerData.root + '/src/index');
+    const ep = new Epoll();
+    const a = pipe(), b = pipe();
+    ep.register(a[0]); ep.register(b[0]);
+    const buf = Buffer.alloc(1);
+    let trips = 0;
+    ep.start((fd) => {
+      read(fd, buf);
+      if (fd === a[0]) write(b[1], buf);
+      else if (++trips < workerData.trips) write(a[1], buf);
+      else {
+        for (const fd of [...a, ...b]) close(fd);
+        if (workerData.leaveOpen) parentPort.postMessage({ trips, epfd: ep.fd });
+        else { ep.close(); parentPort.postMessage({ trips, epfd: -1 }); }
+      }
+    });
+    write(a[1], Buffer.from('x'));`;
+
+  function runWorker(trips: number, leaveOpen: boolean): Promise<{ trips: number; epfd: number }> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerCode, { eval: true, workerData: { root: `${__dirname}/..`, trips, leaveOpen } });
+      let msg: { trips: number; epfd: number } | undefined;
+      worker.on('message', (m: { trips: number; epfd: number }) => {
+        msg = m;
+        if (leaveOpen) void worker.terminate();
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => (msg ? resolve(msg) : reject(new Error('worker exited without a result'))));
+    });
+  }
+
+  test('each worker has its own Epoll on its own loop, side by side', async () => {
+    const results = await Promise.all([runWorker(2000, false), runWorker(2000, false)]);
+    assert.deepEqual(results.map((r) => r.trips), [2000, 2000]);
+  });
+
+  test('a worker that exits with a started watch closes its epoll fd (cleanup hook)', async () => {
+    const before = eventpollFds();
+    const res = await runWorker(100, true);
+    assert.equal(res.trips, 100);
+    assert.ok(res.epfd > 0);
+    assert.equal(eventpollFds(), before, 'the worker\'s epoll fd is closed at thread exit');
+  });
+});
+
+describe('no leak', () => {
+  test('200,000 events through start(): fd count flat, RSS bounded', async () => {
+    const ep = new Epoll();
+    const a = pipe();
+    const b = pipe();
+    const one = Buffer.alloc(1);
+    const fdsBefore = fdCount();
+    let events = 0;
+    const target = 200_000;
+    let rssStart = 0;
+    try {
+      ep.register(a[0]);
+      ep.register(b[0]);
+      await new Promise<void>((resolve) => {
+        ep.start((fd) => {
+          read(fd, one);
+          events++;
+          if (events === 20_000) rssStart = process.memoryUsage.rss();
+          if (events >= target) return resolve();
+          write(fd === a[0] ? b[1] : a[1], one);
+        });
+        write(a[1], one);
+      });
+      const rssGrowth = process.memoryUsage.rss() - rssStart;
+      assert.equal(events, target);
+      assert.equal(fdCount(), fdsBefore);
+      assert.ok(rssGrowth < 32 * 1024 * 1024, `RSS grew ${(rssGrowth / 1048576).toFixed(1)} MiB`);
+    } finally {
+      ep.close();
+      for (const fd of [...a, ...b]) close(fd);
+    }
+  });
+});
