@@ -1,0 +1,562 @@
+/**
+ * Selectors: Python's selectors module, layered as Lib/selectors.py is:
+ *
+ * - BaseSelector       the contract (abstract)
+ * - BaseSelectorImpl   the fd -> key map and every rule about it (misuse
+ *                      errors, roll-back, data-only modify); backends only
+ *                      mirror keys into the kernel through three hooks
+ * - PollLikeSelector   the family over a poll-style object (register/modify/
+ *                      unregister/poll): EpollSelector, PollSelector
+ * - SelectSelector     the fd sets of select(2)
+ *
+ * Timeouts are milliseconds: undefined blocks, <= 0 returns at once.
+ */
+import { inspect } from 'node:util';
+
+import { EPOLLIN, EPOLLOUT, POLLIN, POLLOUT } from './constants';
+import { Epoll, type EpollEvent, type WaitOptions } from './epoll';
+import { closedError, keyError, outOfRange } from './errors';
+import { Poll } from './poll';
+import { FD_SETSIZE, selectFds } from './select';
+import { type FdLike, toFd, validateFunction, validateInt, validateTimeout } from './validate';
+
+/** Interest in reading (or end of file / hang-up). */
+export const EVENT_READ = 1;
+/** Interest in writing. */
+export const EVENT_WRITE = 2;
+const EVENT_ALL = EVENT_READ | EVENT_WRITE;
+const EMPTY = new Int32Array(0);
+
+/** A registration: the object given, its fd, the events wanted and the caller's data. Immutable. */
+export class SelectorKey<T = unknown> {
+  constructor(
+    /** The object passed to register() (a number, `{ fd }` or `{ fileno() }`). */
+    readonly fileobj: FdLike,
+    /** Its file descriptor, taken at register time. */
+    readonly fd: number,
+    /** EVENT_READ, EVENT_WRITE or both. */
+    readonly events: number,
+    /** What the caller attached (undefined when none). */
+    readonly data: T,
+  ) {
+    Object.freeze(this);
+  }
+}
+
+/** One ready registration: its key and the events ready, within the key's interest. */
+export type SelectorEvent<T = unknown> = [key: SelectorKey<T>, events: number];
+
+/** Receives readiness from the event loop (EpollSelector.start). */
+export type SelectorListener<T = unknown> = (key: SelectorKey<T>, events: number) => void;
+
+/**
+ * The optional `data` argument: optional when the data type admits
+ * undefined (the default), required when it does not.
+ */
+export type SelectorData<T> = undefined extends T ? [data?: T] : [data: T];
+
+/**
+ * The live, read-only view of a selector's registrations, keyed by fd.
+ * get() and has() also take the registered object itself, as Python's mapping does.
+ */
+export interface SelectorMap<T = unknown> extends ReadonlyMap<number, SelectorKey<T>> {
+  get(fileobj: FdLike): SelectorKey<T> | undefined;
+  has(fileobj: FdLike): boolean;
+}
+
+/** The abstract contract every selector fulfils (Python's selectors.BaseSelector). */
+export abstract class BaseSelector<T = unknown> implements Disposable {
+  /**
+   * Watch `fileobj` for `events`, attaching `data`.
+   * @returns the new key
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a fileobj that is not an FdLike, events not an integer
+   * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than EVENT_READ | EVENT_WRITE
+   * @throws Error ERR_IOREADY_KEY if the fd is already registered (Python's KeyError)
+   * @throws SystemError if the kernel refuses it (then nothing is registered)
+   * @throws Error ERR_IOREADY_CLOSED once closed
+   */
+  abstract register(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T>;
+
+  /**
+   * Stop watching `fileobj`. An fd closed since it was registered is fine.
+   * @returns the key it had
+   * @throws Error ERR_IOREADY_KEY if not registered; ERR_IOREADY_CLOSED once closed
+   */
+  abstract unregister(fileobj: FdLike): SelectorKey<T>;
+
+  /**
+   * Change the events and data of a registration. A change of data alone
+   * touches no kernel state. Omitting data sets it to undefined, as Python's.
+   * @returns the new key (the old one if nothing changed)
+   * @throws as register(); ERR_IOREADY_KEY if not registered. If the kernel
+   *   refuses the change, the registration is removed (CPython bpo-30014).
+   */
+  abstract modify(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T>;
+
+  /**
+   * Wait until some registered fds are ready, blocking the thread.
+   * @param timeoutMs undefined or null: forever; <= 0: return at once;
+   *   fractions round up. EINTR is retried with the time that remains.
+   * @returns `[key, events]` for each ready registration, events within the
+   *   key's interest (a hang-up or error counts as both READ and WRITE); `[]` on timeout
+   * @throws RangeError for timeoutMs NaN; ERR_IOREADY_CLOSED once closed
+   */
+  abstract select(timeoutMs?: number): Array<SelectorEvent<T>>;
+
+  /**
+   * The key of `fileobj`.
+   * @throws Error ERR_IOREADY_KEY if not registered; ERR_IOREADY_CLOSED once closed
+   */
+  abstract getKey(fileobj: FdLike): SelectorKey<T>;
+
+  /**
+   * The registrations, as a live read-only map keyed by fd.
+   * @throws Error ERR_IOREADY_CLOSED once closed (a view taken before reads empty)
+   */
+  abstract getMap(): SelectorMap<T>;
+
+  /** True once close() was called. */
+  abstract get closed(): boolean;
+
+  /** Forget every registration and release the kernel object, if any. Idempotent. */
+  abstract close(): void;
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The read-only face of a selector's fd -> key map. */
+class KeyView<T> implements SelectorMap<T> {
+  readonly #keys: Map<number, SelectorKey<T>>;
+  readonly #lookup: (fileobj: FdLike) => number;
+
+  constructor(keys: Map<number, SelectorKey<T>>, lookup: (fileobj: FdLike) => number) {
+    this.#keys = keys;
+    this.#lookup = lookup;
+    Object.freeze(this);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  get(fileobj: FdLike): SelectorKey<T> | undefined {
+    let fd: number;
+    try {
+      fd = this.#lookup(fileobj);
+    } catch {
+      return undefined; // not a file descriptor at all: not in the map, as Map.get says
+    }
+    return this.#keys.get(fd);
+  }
+
+  has(fileobj: FdLike): boolean {
+    return this.get(fileobj) !== undefined;
+  }
+
+  keys(): MapIterator<number> {
+    return this.#keys.keys();
+  }
+
+  values(): MapIterator<SelectorKey<T>> {
+    return this.#keys.values();
+  }
+
+  entries(): MapIterator<[number, SelectorKey<T>]> {
+    return this.#keys.entries();
+  }
+
+  [Symbol.iterator](): MapIterator<[number, SelectorKey<T>]> {
+    return this.#keys.entries();
+  }
+
+  forEach(callback: (key: SelectorKey<T>, fd: number, map: ReadonlyMap<number, SelectorKey<T>>) => void, thisArg?: unknown): void {
+    for (const [fd, key] of this.#keys) callback.call(thisArg, key, fd, this);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'SelectorMap';
+  }
+}
+
+function show(fileobj: unknown): string {
+  return inspect(fileobj, { depth: 0, breakLength: Infinity });
+}
+
+function validateEvents(events: unknown): number {
+  const ev = validateInt(events, 'events', 0, 0x7fffffff);
+  if (ev === 0 || (ev & ~EVENT_ALL) !== 0) throw outOfRange('events', 'EVENT_READ, EVENT_WRITE or both (1, 2 or 3)', events);
+  return ev;
+}
+
+/** Python's timeout for select(): undefined/null blocks (-1), <= 0 is 0, fractions round up. */
+function selectorTimeout(timeoutMs: unknown): number {
+  if (typeof timeoutMs === 'number' && timeoutMs <= 0) return 0;
+  return validateTimeout(timeoutMs);
+}
+
+/** A system call's error (the kernel said no), as opposed to a bug or a bad argument. */
+function isSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as { syscall?: unknown }).syscall === 'string';
+}
+
+/**
+ * The fd -> key bookkeeping every backend shares. A backend implements
+ * select() and mirrors keys into the kernel through _add, _remove and
+ * _change; this class keeps user space and kernel in agreement around them.
+ */
+export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
+  /** fd -> key: the selector's registrations. */
+  protected readonly _fdToKey = new Map<number, SelectorKey<T>>();
+  readonly #view: SelectorMap<T> = new KeyView(this._fdToKey, (f) => this._fileobjLookup(f));
+  #closed = false;
+
+  /** Put a new key into the kernel. Throwing rolls the registration back. */
+  protected abstract _add(key: SelectorKey<T>): void;
+  /** Take a key out of the kernel. Must accept an fd closed since it was added. */
+  protected abstract _remove(key: SelectorKey<T>): void;
+  /** Change a key's events in the kernel. Throwing drops the registration. */
+  protected _change(key: SelectorKey<T>, old: SelectorKey<T>): void {
+    this._remove(old);
+    this._add(key);
+  }
+
+  register(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T> {
+    this._checkOpen();
+    const ev = validateEvents(events);
+    const fd = this._fileobjLookup(fileobj);
+    if (this._fdToKey.has(fd)) throw keyError(`${show(fileobj)} (fd ${fd}) is already registered`);
+    const key = new SelectorKey(fileobj, fd, ev, data[0] as T);
+    this._fdToKey.set(fd, key);
+    try {
+      this._add(key);
+    } catch (err) {
+      this._fdToKey.delete(fd);
+      throw err;
+    }
+    return key;
+  }
+
+  unregister(fileobj: FdLike): SelectorKey<T> {
+    this._checkOpen();
+    const key = this.#known(fileobj);
+    this._fdToKey.delete(key.fd);
+    this._remove(key);
+    return key;
+  }
+
+  modify(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T> {
+    this._checkOpen();
+    const ev = validateEvents(events);
+    const old = this.#known(fileobj);
+    const value = data[0] as T;
+    if (ev === old.events && Object.is(value, old.data)) return old;
+    const key = new SelectorKey(old.fileobj, old.fd, ev, value);
+    if (ev !== old.events) {
+      try {
+        this._change(key, old);
+      } catch (err) {
+        // The kernel's state for this fd is unknown now: drop it, as CPython does.
+        this._fdToKey.delete(old.fd);
+        throw err;
+      }
+    }
+    this._fdToKey.set(key.fd, key);
+    return key;
+  }
+
+  getKey(fileobj: FdLike): SelectorKey<T> {
+    this._checkOpen();
+    return this.#known(fileobj);
+  }
+
+  getMap(): SelectorMap<T> {
+    this._checkOpen();
+    return this.#view;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this._fdToKey.clear();
+  }
+
+  /** @throws ERR_IOREADY_CLOSED once closed */
+  protected _checkOpen(): void {
+    if (this.#closed) throw closedError('selector');
+  }
+
+  /**
+   * The fd of `fileobj`. An object that no longer yields one (closed, its
+   * fileno() throws or says -1) is still found by identity among the keys,
+   * so that it can be unregistered.
+   */
+  protected _fileobjLookup(fileobj: FdLike): number {
+    try {
+      return toFd(fileobj, 'fileobj');
+    } catch (err) {
+      for (const key of this._fdToKey.values()) if (key.fileobj === fileobj) return key.fd;
+      throw err;
+    }
+  }
+
+  #known(fileobj: FdLike): SelectorKey<T> {
+    const key = this._fdToKey.get(this._fileobjLookup(fileobj));
+    if (key === undefined) throw keyError(`${show(fileobj)} is not registered`);
+    return key;
+  }
+}
+
+/** What a poll-like backend needs from its kernel object (Epoll and Poll both fit). */
+export interface Poller {
+  register(fd: number, events: number): void;
+  modify(fd: number, events: number): void;
+  unregister(fd: number): void;
+}
+
+/** The family of selectors over a poll-style object: epoll(7) and poll(2). */
+export abstract class PollLikeSelector<T, P extends Poller> extends BaseSelectorImpl<T> {
+  /** The kernel-facing object. */
+  protected readonly _poller: P;
+  /** Its flags for EVENT_READ, EVENT_WRITE, and the masks that decode its events. */
+  readonly #in: number;
+  readonly #out: number;
+
+  protected constructor(poller: P, pollIn: number, pollOut: number) {
+    super();
+    this._poller = poller;
+    this.#in = pollIn;
+    this.#out = pollOut;
+  }
+
+  protected _add(key: SelectorKey<T>): void {
+    this._poller.register(key.fd, this.#flags(key.events));
+  }
+
+  protected _remove(key: SelectorKey<T>): void {
+    try {
+      this._poller.unregister(key.fd);
+    } catch (err) {
+      // EBADF/ENOENT: the fd was closed since it was registered (CPython does the same).
+      if (!isSystemError(err)) throw err;
+    }
+  }
+
+  protected override _change(key: SelectorKey<T>): void {
+    this._poller.modify(key.fd, this.#flags(key.events));
+  }
+
+  /** Selector events for a poller's: anything but "readable" (HUP, ERR, NVAL too) means writable, and the reverse. */
+  protected _events(flags: number): number {
+    return (flags & ~this.#in ? EVENT_WRITE : 0) | (flags & ~this.#out ? EVENT_READ : 0);
+  }
+
+  /** The poller's ready list as keys, dropping fds no longer registered. */
+  protected _ready(list: ReadonlyArray<readonly [number, number]>): Array<SelectorEvent<T>> {
+    const ready: Array<SelectorEvent<T>> = [];
+    const map = this._fdToKey;
+    for (const [fd, flags] of list) {
+      const key = map.get(fd);
+      if (key === undefined) continue;
+      const events = this._events(flags) & key.events;
+      if (events !== 0) ready.push([key, events]);
+    }
+    return ready;
+  }
+
+  #flags(events: number): number {
+    return (events & EVENT_READ ? this.#in : 0) | (events & EVENT_WRITE ? this.#out : 0);
+  }
+}
+
+/**
+ * The epoll(7) selector, and the default on Linux. Besides Python's blocking
+ * select(), it delivers readiness on the Node event loop: start()/stop(),
+ * wait() and events(), through Epoll's own.
+ */
+export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
+  /** @throws SystemError EMFILE/ENFILE when out of fds */
+  constructor() {
+    super(new Epoll(), EPOLLIN, EPOLLOUT);
+  }
+
+  /**
+   * The epoll fd.
+   * @throws ERR_IOREADY_CLOSED once closed
+   */
+  fileno(): number {
+    this._checkOpen();
+    return this._poller.fd;
+  }
+
+  select(timeoutMs?: number): Array<SelectorEvent<T>> {
+    this._checkOpen();
+    const timeout = selectorTimeout(timeoutMs);
+    return this._ready(this._poller.poll(timeout, Math.max(this._fdToKey.size, 1)));
+  }
+
+  /**
+   * Deliver readiness from the event loop: `listener(key, events)` for each
+   * ready registration, no thread blocked. Calling start() again replaces
+   * the listener. Unregistering during a batch drops that fd's pending events.
+   * @throws TypeError if listener is not a function; ERR_IOREADY_CLOSED once closed
+   */
+  start(listener: SelectorListener<T>): this {
+    this._checkOpen();
+    const fn = validateFunction<SelectorListener<T>>(listener, 'listener');
+    const map = this._fdToKey;
+    this._poller.start((fd, flags) => {
+      const key = map.get(fd);
+      if (key === undefined) return;
+      const events = this._events(flags) & key.events;
+      if (events !== 0) fn(key, events);
+    });
+    return this;
+  }
+
+  /** Stop delivering to the listener. @throws ERR_IOREADY_CLOSED once closed */
+  stop(): this {
+    this._checkOpen();
+    this._poller.stop();
+    return this;
+  }
+
+  /** A started watch keeps the process alive (the default). @throws ERR_IOREADY_CLOSED once closed */
+  ref(): this {
+    this._checkOpen();
+    this._poller.ref();
+    return this;
+  }
+
+  /** Let the process exit even while watching. @throws ERR_IOREADY_CLOSED once closed */
+  unref(): this {
+    this._checkOpen();
+    this._poller.unref();
+    return this;
+  }
+
+  /**
+   * The next ready registrations, from the event loop.
+   * @param timeoutMs resolve with `[]` after this long (undefined: never)
+   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed meanwhile,
+   *   or with an AbortError if `options.signal` aborts
+   */
+  async wait(timeoutMs?: number, options?: WaitOptions): Promise<Array<SelectorEvent<T>>> {
+    this._checkOpen();
+    let timeout = selectorTimeout(timeoutMs);
+    const deadline = timeout >= 0 ? performance.now() + timeout : Infinity;
+    for (;;) {
+      const batch = await this._poller.wait(timeout, options);
+      const ready = this._ready(batch);
+      // A batch of fds all unregistered meanwhile is no answer: wait on for the time left.
+      if (ready.length !== 0 || batch.length === 0 || this.closed) return ready;
+      if (deadline !== Infinity) timeout = Math.max(0, Math.ceil(deadline - performance.now()));
+    }
+  }
+
+  /**
+   * Batches of ready registrations as an async iterator, until close().
+   * @throws ERR_IOREADY_CLOSED if already closed
+   */
+  events(): AsyncIterableIterator<Array<SelectorEvent<T>>> {
+    this._checkOpen();
+    const source: AsyncIterableIterator<EpollEvent[]> = this._poller.events();
+    const iterator: AsyncIterableIterator<Array<SelectorEvent<T>>> = {
+      next: async (): Promise<IteratorResult<Array<SelectorEvent<T>>>> => {
+        for (;;) {
+          const r = await source.next();
+          if (r.done) return { done: true, value: undefined };
+          const ready = this._ready(r.value);
+          if (ready.length !== 0) return { done: false, value: ready };
+        }
+      },
+      return: async (): Promise<IteratorResult<Array<SelectorEvent<T>>>> => {
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    try {
+      this._poller.close();
+    } finally {
+      super.close();
+    }
+  }
+}
+
+/** The poll(2) selector: no kernel object, no fd limit. */
+export class PollSelector<T = unknown> extends PollLikeSelector<T, Poll> {
+  constructor() {
+    super(new Poll(), POLLIN, POLLOUT);
+  }
+
+  select(timeoutMs?: number): Array<SelectorEvent<T>> {
+    this._checkOpen();
+    return this._ready(this._poller.poll(selectorTimeout(timeoutMs)));
+  }
+}
+
+/** The select(2) selector: fds must be below FD_SETSIZE (1024). */
+export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
+  readonly #readers = new Set<number>();
+  readonly #writers = new Set<number>();
+  /** The sets packed for select(2), or null after a change. */
+  #packed: [read: Int32Array, write: Int32Array] | null = null;
+
+  /** @throws RangeError ERR_OUT_OF_RANGE for an fd >= FD_SETSIZE (select(2) cannot name it) */
+  protected _add(key: SelectorKey<T>): void {
+    if (key.fd >= FD_SETSIZE) throw outOfRange('fd', `< ${FD_SETSIZE} (FD_SETSIZE) for SelectSelector: use PollSelector or EpollSelector`, key.fd);
+    if (key.events & EVENT_READ) this.#readers.add(key.fd);
+    if (key.events & EVENT_WRITE) this.#writers.add(key.fd);
+    this.#packed = null;
+  }
+
+  protected _remove(key: SelectorKey<T>): void {
+    this.#readers.delete(key.fd);
+    this.#writers.delete(key.fd);
+    this.#packed = null;
+  }
+
+  /** @throws SystemError EBADF if a registered fd was closed (as Python's) */
+  select(timeoutMs?: number): Array<SelectorEvent<T>> {
+    this._checkOpen();
+    const timeout = selectorTimeout(timeoutMs);
+    const [rSet, wSet] = (this.#packed ??= [Int32Array.from(this.#readers), Int32Array.from(this.#writers)]);
+    // select(2) reports in place: hand it copies and keep the packed sets.
+    const r = rSet.slice();
+    const w = wSet.slice();
+    const ready: Array<SelectorEvent<T>> = [];
+    if (selectFds(r, w, EMPTY, timeout) === 0) return ready;
+    const found = new Map<number, number>();
+    for (const fd of r) if (fd !== -1) found.set(fd, EVENT_READ);
+    for (const fd of w) if (fd !== -1) found.set(fd, (found.get(fd) ?? 0) | EVENT_WRITE);
+    for (const [fd, events] of found) {
+      const key = this._fdToKey.get(fd);
+      if (key !== undefined && (events & key.events) !== 0) ready.push([key, events & key.events]);
+    }
+    return ready;
+  }
+
+  override close(): void {
+    super.close();
+    this.#readers.clear();
+    this.#writers.clear();
+    this.#packed = null;
+  }
+}
+
+/** The best selector on this platform: epoll on Linux. */
+export const DefaultSelector = EpollSelector;
+/** The best selector on this platform: epoll on Linux. */
+export type DefaultSelector<T = unknown> = EpollSelector<T>;
