@@ -15,3 +15,10 @@ export {
   type FdOptions, type SocketPairOptions,
 } from './fd';
 export * from './socket';
+export { Poll, type PollEvent } from './poll';
+export { FD_SETSIZE, select } from './select';
+export {
+  BaseSelector, BaseSelectorImpl, DefaultSelector, EVENT_READ, EVENT_WRITE, EpollSelector, PollLikeSelector,
+  PollSelector, SelectSelector, SelectorKey,
+  type Poller, type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
+} from './selectors';
