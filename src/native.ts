@@ -13,8 +13,14 @@ const load = require('node-gyp-build') as (dir: string) => unknown;
 /** The package root: one level above both src/ (tests) and dist/ (published). */
 export const packageRoot: string = path.join(__dirname, '..');
 
-/** The raw binding: concept modules cast it to their own interface. */
-export const raw: unknown = load(packageRoot);
+/**
+ * The raw binding: concept modules cast it to their own interface.
+ * IOREADY_NATIVE_PATH names another build of the addon (the sanitizer and
+ * valgrind runs use it); otherwise node-gyp-build picks prebuilds/ or build/.
+ */
+export const raw: unknown = process.env.IOREADY_NATIVE_PATH
+  ? require(path.resolve(process.env.IOREADY_NATIVE_PATH))
+  : load(packageRoot);
 
 /** An owned epoll fd (a native external). */
 export interface NativeHandle {
