@@ -208,7 +208,7 @@ function table(rows: string[][]): string {
 /** The printed report: per workload, medians and the ratio of each peer (row) to each other (column). */
 function printReport(res: BenchResults): void {
   const out: string[] = [];
-  const label = (id: string): string => res.peers.find((p) => p.id === id)!.label;
+  const label = (id: PeerId): string => PEERS.find((p) => p.id === id)!.label;
   for (const w of Object.values(res.workloads)) {
     if (w === undefined) continue;
     const ids = Object.keys(w.peers) as PeerId[];

@@ -31,8 +31,8 @@ function text(x: number, y: number, s: string, attrs = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 }
 
-function labelOf(res: BenchResults, id: string): string {
-  return res.peers.find((p) => p.id === id)?.label ?? id;
+function labelOf(id: string): string {
+  return PEERS.find((p) => p.id === id)?.label ?? id;
 }
 
 /** One panel; returns its SVG and height. */
@@ -59,7 +59,7 @@ function panel(res: BenchResults, w: WorkloadResult, top: number): [string, numb
     const s = w.peers[id]!;
     const mid = y + ROW / 2;
     const bold = id === 'ioready-start' ? ' font-weight="bold"' : '';
-    out.push(text(LABEL_RIGHT, mid + 5, labelOf(res, id), `font-size="14" text-anchor="end"${bold}`));
+    out.push(text(LABEL_RIGHT, mid + 5, labelOf(id), `font-size="14" text-anchor="end"${bold}`));
     const bw = Math.max(2, scale(s.median));
     out.push(`<rect x="${BAR_X}" y="${(mid - 10).toFixed(1)}" width="${bw.toFixed(1)}" height="20" fill="${COLOURS[id]}" rx="2"/>`);
     if (s.runs > 1) {
@@ -82,11 +82,11 @@ function panel(res: BenchResults, w: WorkloadResult, top: number): [string, numb
     out.push(text(24, y, 'Targets:', 'font-size="13" font-weight="bold"'));
     let x = 92;
     for (const t of targets) {
-      const who = t.peer === 'ioready-start' ? '' : `${labelOf(res, t.peer)} `;
+      const who = t.peer === 'ioready-start' ? '' : `${labelOf(t.peer)} `;
       const mark = t.met === null ? '?' : t.met ? '✓' : '✗';
       const colour = t.met === null ? '#777' : t.met ? '#1d7a35' : '#c0282d';
       const got = t.ratio === undefined ? 'not measured' : `${t.ratio.toFixed(2)}×`;
-      const s = `${mark} ${who}≥ ${t.atLeast}× ${labelOf(res, t.versus)} (${got})`;
+      const s = `${mark} ${who}≥ ${t.atLeast}× ${labelOf(t.versus)} (${got})`;
       const width = s.length * 7.1 + 18;
       if (x + width > WIDTH - 16) {
         x = 92;
