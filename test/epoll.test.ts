@@ -25,6 +25,7 @@ import {
   POLLIN,
   POLLNVAL,
   read,
+  shutdown,
   socketpair,
   write,
 } from '../src/index';
@@ -373,6 +374,25 @@ describe('poll', () => {
       } finally {
         close(a);
         close(w);
+      }
+    });
+  });
+
+  test('EPOLLRDHUP with EPOLLIN on a half-closed socket pair; then HUP when both sides are shut', () => {
+    withEpoll((ep) => {
+      const [a, b] = socketpair();
+      try {
+        ep.register(a, EPOLLIN | EPOLLRDHUP);
+        shutdown(b, 'write');
+        assert.deepEqual(ep.poll(0), [[a, EPOLLIN | EPOLLRDHUP]], 'the peer will send no more');
+        assert.equal(read(a, Buffer.alloc(4)), 0, 'and a read says end of file');
+        assert.equal(write(a, Buffer.from('still talking')), 13, 'the other direction still works');
+        assert.throws(() => write(b, Buffer.from('x')), { code: 'EPIPE' }, 'b shut its own sending side');
+        shutdown(a, 'write');
+        assert.deepEqual(ep.poll(0), [[a, EPOLLIN | EPOLLRDHUP | EPOLLHUP]]);
+      } finally {
+        close(a);
+        close(b);
       }
     });
   });
