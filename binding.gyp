@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/epoll.c",
         "native/watch.c",
+        "native/thread_watch.c",
         "native/fd.c",
         "native/fdkinds.c",
         "native/socket.c",

@@ -132,8 +132,12 @@ bool export_const(napi_env env, napi_value obj, const char *name, double value) 
          napi_set_named_property(env, obj, name, v) == napi_ok;
 }
 
+/* The thread bridge for runtimes without libuv (thread_watch.c). */
+bool init_thread_watch(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
-  if (!init_epoll(env, exports) || !init_watch(env, exports) || !init_fd(env, exports) ||
+  if (!init_epoll(env, exports) || !init_watch(env, exports) || !init_thread_watch(env, exports) ||
+      !init_fd(env, exports) ||
       !init_fdkinds(env, exports) || !init_socket(env, exports) || !init_poll(env, exports)) {
     ioready_throw_last(env);
     return NULL;

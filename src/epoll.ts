@@ -10,6 +10,7 @@
 import { EPOLLIN, EPOLL_MAX_EVENTS } from './constants';
 import { abortError, check, closedError, errnoError, invalidArgType } from './errors';
 import { native, type NativeHandle } from './native';
+import { watchBridge } from './watch-bridge'; // uv_poll on Node, a thread on Bun and Deno
 import {
   type FdLike,
   toFd,
@@ -213,7 +214,7 @@ export class Epoll implements Disposable {
   ref(): this {
     this.#checkOpen();
     this.#refd = true;
-    native.watchRef(this.#handle!, true);
+    watchBridge.ref(this.#handle!, true);
     return this;
   }
 
@@ -221,7 +222,7 @@ export class Epoll implements Disposable {
   unref(): this {
     this.#checkOpen();
     this.#refd = false;
-    native.watchRef(this.#handle!, false);
+    watchBridge.ref(this.#handle!, false);
     return this;
   }
 
@@ -317,7 +318,7 @@ export class Epoll implements Disposable {
     dispatching.delete(this);
     const waiters = this.#waiters;
     this.#waiters = [];
-    const rc = native.handleClose(handle);
+    const rc = watchBridge.close(handle);
     for (const w of waiters) {
       w.cleanup();
       w.reject(closedError('epoll object'));
@@ -356,9 +357,9 @@ export class Epoll implements Disposable {
     if (want === this.#running) return;
     if (want) {
       this.#out ??= new Int32Array(2 * WATCH_BATCH);
-      check(native.watchStart(this.#handle, this.#out, this.#onBatch), 'epoll_wait');
+      check(watchBridge.start(this.#handle, this.#fd, this.#out, this.#onBatch), 'epoll_wait');
     } else {
-      native.watchStop(this.#handle);
+      watchBridge.stop(this.#handle);
     }
     this.#running = want;
   }
