@@ -1,4 +1,153 @@
-/* Placeholder: filled in by its own issue. */
+/*
+ * Special fds: eventfd(2), timerfd_create(2), inotify(7). Only creation and
+ * control live here; their values are read and written with the plain
+ * read/write of fd.c, and decoded in TypeScript (src/eventfd.ts, src/timerfd.ts,
+ * src/inotify.ts).
+ */
 #include "ioready.h"
 
-bool init_fdkinds(napi_env env, napi_value exports) { return true; }
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+/* eventfd(initval, flags) -> fd | -errno */
+static napi_value eventfd_js(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint32_t initval;
+  int32_t flags;
+  if (!get_args(env, info, 2, argv) || !arg_uint32(env, argv[0], &initval) || !arg_int32(env, argv[1], &flags))
+    return NULL;
+  return ret_errno_or(env, eventfd(initval, flags));
+}
+
+/* timerfd_create(clockid, flags) -> fd | -errno */
+static napi_value timerfd_create_js(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t clock, flags;
+  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &clock) || !arg_int32(env, argv[1], &flags))
+    return NULL;
+  return ret_errno_or(env, timerfd_create(clock, flags));
+}
+
+/*
+ * A struct itimerspec travels as 4 doubles (whole numbers, exact below 2^53):
+ * [value.tv_sec, value.tv_nsec, interval.tv_sec, interval.tv_nsec].
+ */
+static bool arg_spec4(napi_env env, napi_value v, double **out) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t count, offset;
+  napi_value ab;
+  void *p;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &count, &p, &ab, &offset) != napi_ok ||
+      type != napi_float64_array || count < 4) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioready native: expected a Float64Array of 4");
+    return false;
+  }
+  /* SAFETY: count >= 4 was just checked, so out[0..3] are in bounds. */
+  *out = p;
+  return true;
+}
+
+static void spec_to_array(const struct itimerspec *s, double *out) {
+  out[0] = (double)s->it_value.tv_sec;
+  out[1] = (double)s->it_value.tv_nsec;
+  out[2] = (double)s->it_interval.tv_sec;
+  out[3] = (double)s->it_interval.tv_nsec;
+}
+
+/* timerfd_settime(fd, flags, spec: Float64Array(4) in, old written back) -> 0 | -errno */
+static napi_value timerfd_settime_js(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, flags;
+  double *spec;
+  if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &flags) ||
+      !arg_spec4(env, argv[2], &spec))
+    return NULL;
+  struct itimerspec next = {
+      .it_value = {.tv_sec = (time_t)spec[0], .tv_nsec = (long)spec[1]},
+      .it_interval = {.tv_sec = (time_t)spec[2], .tv_nsec = (long)spec[3]},
+  };
+  struct itimerspec old;
+  int r = timerfd_settime(fd, flags, &next, &old);
+  if (r == 0) spec_to_array(&old, spec);
+  return ret_errno_or(env, r);
+}
+
+/* timerfd_gettime(fd, out: Float64Array(4)) -> 0 | -errno */
+static napi_value timerfd_gettime_js(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  double *out;
+  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &fd) || !arg_spec4(env, argv[1], &out))
+    return NULL;
+  struct itimerspec cur;
+  int r = timerfd_gettime(fd, &cur);
+  if (r == 0) spec_to_array(&cur, out);
+  return ret_errno_or(env, r);
+}
+
+/* inotify_init1(flags) -> fd | -errno */
+static napi_value inotify_init1_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t flags;
+  if (!get_args(env, info, 1, argv) || !arg_int32(env, argv[0], &flags)) return NULL;
+  return ret_errno_or(env, inotify_init1(flags));
+}
+
+/* inotify_add_watch(fd, path: NUL-terminated bytes, mask) -> wd | -errno */
+static napi_value inotify_add_watch_js(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd;
+  uint32_t mask;
+  void *data;
+  size_t len;
+  if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &len) ||
+      !arg_uint32(env, argv[2], &mask))
+    return NULL;
+  /* SAFETY: the kernel reads the path up to its NUL, which must lie inside the buffer. */
+  if (len == 0 || memchr(data, 0, len) == NULL) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ioready native: path must be NUL-terminated");
+    return NULL;
+  }
+  return ret_errno_or(env, inotify_add_watch(fd, (const char *)data, mask));
+}
+
+/* inotify_rm_watch(fd, wd) -> 0 | -errno */
+static napi_value inotify_rm_watch_js(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, wd;
+  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &wd))
+    return NULL;
+  return ret_errno_or(env, inotify_rm_watch(fd, wd));
+}
+
+bool init_fdkinds(napi_env env, napi_value exports) {
+  napi_value c;
+  if (napi_create_object(env, &c) != napi_ok) return false;
+#define K(name) if (!export_const(env, c, #name, (double)(uint32_t)(name))) return false;
+  K(EFD_SEMAPHORE) K(EFD_NONBLOCK) K(EFD_CLOEXEC)
+  K(CLOCK_MONOTONIC) K(CLOCK_REALTIME) K(CLOCK_BOOTTIME) K(CLOCK_REALTIME_ALARM) K(CLOCK_BOOTTIME_ALARM)
+  K(TFD_NONBLOCK) K(TFD_CLOEXEC) K(TFD_TIMER_ABSTIME) K(TFD_TIMER_CANCEL_ON_SET)
+  K(IN_NONBLOCK) K(IN_CLOEXEC)
+  K(IN_ACCESS) K(IN_MODIFY) K(IN_ATTRIB) K(IN_CLOSE_WRITE) K(IN_CLOSE_NOWRITE) K(IN_OPEN)
+  K(IN_MOVED_FROM) K(IN_MOVED_TO) K(IN_CREATE) K(IN_DELETE) K(IN_DELETE_SELF) K(IN_MOVE_SELF)
+  K(IN_UNMOUNT) K(IN_Q_OVERFLOW) K(IN_IGNORED) K(IN_CLOSE) K(IN_MOVE) K(IN_ONLYDIR)
+  K(IN_DONT_FOLLOW) K(IN_EXCL_UNLINK) K(IN_MASK_CREATE) K(IN_MASK_ADD) K(IN_ISDIR) K(IN_ONESHOT)
+  K(IN_ALL_EVENTS)
+#undef K
+  if (!export_const(env, c, "SIZEOF_INOTIFY_EVENT", sizeof(struct inotify_event)) ||
+      !export_const(env, c, "NAME_MAX", 255))
+    return false;
+  return napi_set_named_property(env, exports, "fdkindConstants", c) == napi_ok &&
+         export_fn(env, exports, "eventfd", eventfd_js) &&
+         export_fn(env, exports, "timerfdCreate", timerfd_create_js) &&
+         export_fn(env, exports, "timerfdSettime", timerfd_settime_js) &&
+         export_fn(env, exports, "timerfdGettime", timerfd_gettime_js) &&
+         export_fn(env, exports, "inotifyInit1", inotify_init1_js) &&
+         export_fn(env, exports, "inotifyAddWatch", inotify_add_watch_js) &&
+         export_fn(env, exports, "inotifyRmWatch", inotify_rm_watch_js);
+}

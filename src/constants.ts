@@ -4,6 +4,7 @@
  */
 import { native } from './native';
 import { invalidArgType } from './errors';
+import { maskNames, nameTable, type NameTable } from './bitnames';
 
 const k = native.epollConstants;
 
@@ -43,13 +44,9 @@ export const POLLRDHUP: number = k.POLLRDHUP!;
 export const EPOLL_MAX_EVENTS: number = k.EPOLL_BATCH_CAP!;
 
 
-type Table = ReadonlyArray<readonly [bit: number, name: string]>;
+type Table = NameTable;
 
-function table(names: readonly string[]): Table {
-  return names
-    .map((name) => [k[name]! >>> 0, name] as const)
-    .sort((a, b) => a[0] - b[0]);
-}
+const table = (names: readonly string[]): Table => nameTable(k, names);
 
 const TABLES: Record<'epoll' | 'poll', Table> = {
   epoll: table(['EPOLLIN', 'EPOLLPRI', 'EPOLLOUT', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDNORM', 'EPOLLRDBAND',
@@ -70,14 +67,5 @@ export function eventNames(mask: number, which: 'epoll' | 'poll' = 'epoll'): str
   if (typeof mask !== 'number' || !Number.isInteger(mask)) throw invalidArgType('mask', 'an integer', mask);
   const tbl = TABLES[which];
   if (tbl === undefined) throw invalidArgType('table', "'epoll' or 'poll'", which);
-  const names: string[] = [];
-  const bits = mask >>> 0; // 32 bits, unsigned: EPOLLET (bit 31) included
-  for (let i = 0; i < 32; i++) {
-    if ((bits >>> i) & 1) {
-      const bit = 2 ** i;
-      const named = tbl.find(([b]) => b === bit);
-      names.push(named ? named[1] : `0x${bit.toString(16)}`);
-    }
-  }
-  return names;
+  return maskNames(mask, tbl); // EPOLLET (bit 31) included
 }

@@ -22,3 +22,6 @@ export {
   PollSelector, SelectSelector, SelectorKey,
   type Poller, type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
 } from './selectors';
+export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './eventfd';
+export * from './timerfd';
+export * from './inotify';

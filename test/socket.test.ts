@@ -15,7 +15,21 @@ import {
   SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
 } from '../src/index';
 
-const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
+/** Open fds (number -> what it is); the directory read itself is gone by the time readlink runs. */
+function openFds(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of fs.readdirSync('/proc/self/fd')) {
+    try {
+      out.set(f, fs.readlinkSync(`/proc/self/fd/${f}`));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+/** fds open now that were not open (as the same thing) in `before`: tsx closes its own files meanwhile, so counts alone mislead. */
+const leaked = (before: Map<string, string>): string[] =>
+  [...openFds()].filter(([fd, what]) => before.get(fd) !== what).map(([fd, what]) => `${fd} -> ${what}`);
 const fdFlagsOf = (fd: number): number => parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
 const O_NONBLOCK_FLAG = 0o4000;
 const O_CLOEXEC_FLAG = 0o2000000;
@@ -109,15 +123,15 @@ function echoSync(host: string, payload: Buffer): Buffer {
 }
 
 describe('sockets', () => {
-  let baseline = 0;
+  let baseline = new Map<string, string>();
   let tmp = '';
   before(() => {
-    baseline = fdCount();
+    baseline = openFds();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ioready-sock-'));
   });
   after(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
-    assert.equal(fdCount(), baseline, 'every fd the tests opened is closed');
+    assert.deepEqual(leaked(baseline), [], 'every fd the tests opened is closed');
   });
 
   it('echoes over TCP on 127.0.0.1 and ::1 with Epoll.poll()', () => {
@@ -462,7 +476,7 @@ describe('sockets', () => {
     } finally {
       ep.close();
       close(cli);
-      server.close();
+      await new Promise((r) => server.close(r)); // after its connection is gone, so no fd outlives the test
     }
   });
 
@@ -476,6 +490,7 @@ describe('sockets', () => {
       'c.sendall(b"py:"+d.upper()); c.close()',
     ].join('\n');
     const child = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const closed = once(child, 'close').catch(() => undefined); // once() rejects on 'error' (no python3)
     const spawned = await Promise.race([once(child, 'spawn').then(() => true), once(child, 'error').then(() => false)]);
     if (!spawned) return t.skip('python3 is not installed');
     const [line] = (await once(child.stdout, 'data')) as [Buffer];
@@ -499,7 +514,8 @@ describe('sockets', () => {
     } finally {
       ep.close();
       close(cli);
-      child.kill();
+      child.kill(); // no-op if it exited
+      await closed; // its pipes are closed too
     }
   });
 

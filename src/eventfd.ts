@@ -1,0 +1,83 @@
+/**
+ * eventfd(2): a 64-bit counter in the kernel, readable when non-zero. A cheap
+ * way to wake an Epoll from another part of the program or a worker thread.
+ * Values are bigints (the counter holds up to 2^64 - 2).
+ */
+import { endianness } from 'node:os';
+import { check, invalidArgType, outOfRange } from './errors';
+import { fdFlags, read, write, type FdOptions } from './fd';
+import { raw } from './native';
+import { type FdLike, validateBool, validateInt, validateOptions } from './validate';
+
+interface EventfdBinding {
+  fdkindConstants: Record<string, number>;
+  eventfd(initval: number, flags: number): number;
+}
+
+const b = raw as EventfdBinding;
+const k = b.fdkindConstants;
+export const EFD_SEMAPHORE: number = k.EFD_SEMAPHORE!;
+export const EFD_NONBLOCK: number = k.EFD_NONBLOCK!;
+export const EFD_CLOEXEC: number = k.EFD_CLOEXEC!;
+
+/** The largest value the counter can hold (and `eventfdWrite` can add). */
+export const EVENTFD_MAX: bigint = 0xfffffffffffffffen;
+
+const LE = endianness() === 'LE';
+/** 8 bytes: the counter as read(2)/write(2) exchange it, in host byte order. */
+const cell = Buffer.alloc(8);
+
+export interface EventfdOptions extends FdOptions {
+  /**
+   * Semaphore mode (EFD_SEMAPHORE): each read takes 1 from the counter and
+   * returns 1n, instead of returning the whole counter and resetting it to 0.
+   */
+  semaphore?: boolean;
+}
+
+/**
+ * Create an eventfd, non-blocking and close-on-exec unless told otherwise.
+ * @param initval the counter's starting value, 0 - 2^32-1 (the kernel takes an unsigned int)
+ * @returns the new fd (readable while the counter is non-zero, writable while it is below the maximum)
+ * @throws RangeError/TypeError for a bad initval; SystemError EMFILE...
+ */
+export function eventfd(initval = 0, options?: EventfdOptions): number {
+  const init = validateInt(initval, 'initval', 0, 0xffffffff);
+  const [nonblock, cloexec] = fdFlags(options);
+  const semaphore = validateBool(validateOptions<EventfdOptions>(options).semaphore, 'options.semaphore', false);
+  const flags = (semaphore ? EFD_SEMAPHORE : 0) | (nonblock ? EFD_NONBLOCK : 0) | (cloexec ? EFD_CLOEXEC : 0);
+  return check(b.eventfd(init, flags), 'eventfd');
+}
+
+/**
+ * Read the counter: the whole value (which resets it to 0), or 1n in semaphore mode.
+ * @returns the value as a bigint, `null` if the counter is 0 on a non-blocking fd (EAGAIN)
+ * @throws SystemError EBADF, EINVAL (not an eventfd: the read was not 8 bytes)...
+ */
+export function eventfdRead(fd: FdLike): bigint | null {
+  return readU64(fd);
+}
+
+/** Read one host-order u64 (an eventfd counter, a timerfd's expirations); null on EAGAIN. Internal. */
+export function readU64(fd: FdLike): bigint | null {
+  const n = read(fd, cell);
+  if (n === null) return null;
+  return LE ? cell.readBigUInt64LE(0) : cell.readBigUInt64BE(0);
+}
+
+/**
+ * Add `value` to the counter.
+ * @param value 0 to 2^64-2, a bigint or a safe integer
+ * @returns true, or false if the sum would pass the maximum on a non-blocking fd (EAGAIN)
+ * @throws RangeError ERR_OUT_OF_RANGE for a value outside 0 - 2^64-2; SystemError EBADF...
+ */
+export function eventfdWrite(fd: FdLike, value: bigint | number): boolean {
+  let v: bigint;
+  if (typeof value === 'bigint') v = value;
+  else if (typeof value === 'number') v = BigInt(validateInt(value, 'value', 0, Number.MAX_SAFE_INTEGER));
+  else throw invalidArgType('value', 'of type bigint or number', value);
+  if (v < 0n || v > EVENTFD_MAX) throw outOfRange('value', `>= 0 && <= ${EVENTFD_MAX}`, value);
+  if (LE) cell.writeBigUInt64LE(v, 0);
+  else cell.writeBigUInt64BE(v, 0);
+  return write(fd, cell) !== null;
+}

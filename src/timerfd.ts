@@ -1,0 +1,135 @@
+/**
+ * timerfd(2): a timer that is an fd, readable when it has expired. Times are
+ * milliseconds (fractions allowed, down to the nanosecond); the number of
+ * expirations since the last read is a bigint.
+ */
+import { check, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { readU64 } from './eventfd';
+import { fdFlags, type FdOptions } from './fd';
+import { raw } from './native';
+import { type FdLike, toFd, validateBool, validateInt, validateOptions } from './validate';
+
+interface TimerfdBinding {
+  fdkindConstants: Record<string, number>;
+  timerfdCreate(clock: number, flags: number): number;
+  timerfdSettime(fd: number, flags: number, spec: Float64Array): number;
+  timerfdGettime(fd: number, out: Float64Array): number;
+}
+
+const b = raw as TimerfdBinding;
+const k = b.fdkindConstants;
+export const CLOCK_MONOTONIC: number = k.CLOCK_MONOTONIC!;
+export const CLOCK_REALTIME: number = k.CLOCK_REALTIME!;
+export const CLOCK_BOOTTIME: number = k.CLOCK_BOOTTIME!;
+export const TFD_NONBLOCK: number = k.TFD_NONBLOCK!;
+export const TFD_CLOEXEC: number = k.TFD_CLOEXEC!;
+export const TFD_TIMER_ABSTIME: number = k.TFD_TIMER_ABSTIME!;
+export const TFD_TIMER_CANCEL_ON_SET: number = k.TFD_TIMER_CANCEL_ON_SET!;
+
+/** The clocks a timer can follow: 'monotonic' (default), 'realtime' (wall clock), 'boottime' (counts suspend). */
+export type TimerClock = 'monotonic' | 'realtime' | 'boottime';
+
+const CLOCKS: Record<TimerClock, number> = { monotonic: CLOCK_MONOTONIC, realtime: CLOCK_REALTIME, boottime: CLOCK_BOOTTIME };
+
+/** A timer setting: when it next expires, and how often after that (0: once). */
+export interface TimerSpec {
+  /** Milliseconds until the next expiration (0: disarmed); for `absolute`, the clock's time. */
+  initialMs: number;
+  /** Milliseconds between expirations after the first (0: one-shot). */
+  intervalMs: number;
+}
+
+export interface TimerSettimeOptions {
+  /** `initialMs` is a time on the timer's clock (ms since the epoch for 'realtime'), not a delay. */
+  absolute?: boolean;
+  /**
+   * With `absolute` on a 'realtime' timer: a jump of the wall clock makes the
+   * next read fail with ECANCELED (TFD_TIMER_CANCEL_ON_SET).
+   */
+  cancelOnSet?: boolean;
+}
+
+const spec = new Float64Array(4);
+
+/**
+ * Create a timer fd (disarmed), non-blocking and close-on-exec unless told otherwise.
+ * @param clock 'monotonic' (default), 'realtime', 'boottime', or a CLOCK_* number
+ * @returns the new fd
+ * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown clock name; SystemError EINVAL, EMFILE...
+ */
+export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?: FdOptions): number {
+  let id: number;
+  if (typeof clock === 'string') {
+    const c = CLOCKS[clock];
+    if (c === undefined) throw invalidArgValue('clock', clock, "must be 'monotonic', 'realtime', 'boottime' or a CLOCK_* number");
+    id = c;
+  } else id = validateInt(clock, 'clock', 0, 0x7fffffff);
+  const [nonblock, cloexec] = fdFlags(options);
+  return check(b.timerfdCreate(id, (nonblock ? TFD_NONBLOCK : 0) | (cloexec ? TFD_CLOEXEC : 0)), 'timerfd_create');
+}
+
+/** A non-negative, finite number of milliseconds. */
+function validateMs(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isFinite(value) || value < 0) throw outOfRange(name, 'a finite number of milliseconds >= 0', value);
+  return value;
+}
+
+/** Store `ms` as (seconds, nanoseconds) at spec[i], spec[i + 1]; a positive value never rounds to 0 (disarm). */
+function toTimespec(ms: number, i: number): void {
+  let sec = Math.floor(ms / 1000);
+  let nsec = Math.round((ms - sec * 1000) * 1e6);
+  if (nsec >= 1e9) {
+    sec += 1;
+    nsec -= 1e9;
+  }
+  if (ms > 0 && sec === 0 && nsec === 0) nsec = 1;
+  spec[i] = sec;
+  spec[i + 1] = nsec;
+}
+
+function specResult(): TimerSpec {
+  return { initialMs: spec[0]! * 1000 + spec[1]! / 1e6, intervalMs: spec[2]! * 1000 + spec[3]! / 1e6 };
+}
+
+/**
+ * Arm (or, with `initialMs` 0, disarm) the timer (timerfd_settime).
+ * @param initialMs  ms until the first expiration (a clock time with `absolute`); 0 disarms
+ * @param intervalMs ms between later expirations; 0 (default) fires once
+ * @returns the previous setting, as `timerfdGettime` would have returned it
+ * @throws RangeError for a negative, NaN or infinite time; SystemError EBADF, EINVAL (not a timerfd)...
+ */
+export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, options?: TimerSettimeOptions): TimerSpec {
+  const n = toFd(fd);
+  const initial = validateMs(initialMs, 'initialMs');
+  const interval = validateMs(intervalMs, 'intervalMs');
+  const o = validateOptions<TimerSettimeOptions>(options);
+  const absolute = validateBool(o.absolute, 'options.absolute', false);
+  const cancelOnSet = validateBool(o.cancelOnSet, 'options.cancelOnSet', false);
+  toTimespec(initial, 0);
+  toTimespec(interval, 2);
+  const flags = (absolute ? TFD_TIMER_ABSTIME : 0) | (cancelOnSet ? TFD_TIMER_CANCEL_ON_SET : 0);
+  check(b.timerfdSettime(n, flags, spec), 'timerfd_settime');
+  return specResult();
+}
+
+/**
+ * The timer's setting now (timerfd_gettime): `initialMs` is the time left until
+ * the next expiration (0: disarmed), `intervalMs` the period (0: one-shot).
+ * @throws SystemError EBADF, EINVAL (not a timerfd)...
+ */
+export function timerfdGettime(fd: FdLike): TimerSpec {
+  const n = toFd(fd);
+  check(b.timerfdGettime(n, spec), 'timerfd_gettime');
+  return specResult();
+}
+
+/**
+ * Read how many times the timer expired since the last read (or since armed),
+ * resetting that count.
+ * @returns the count (>= 1n), or `null` if it has not expired yet (EAGAIN)
+ * @throws SystemError ECANCELED (wall clock jumped, with `cancelOnSet`), EBADF, EINVAL...
+ */
+export function timerfdRead(fd: FdLike): bigint | null {
+  return readU64(fd);
+}
