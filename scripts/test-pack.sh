@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The package as users get it: build the prebuilt binary, `npm pack`, install
+# the tarball into an empty directory with NO compiler or make on PATH, then
+#  - require('ioready') and import('ioready') give the same Epoll class, loaded
+#    from the tarball's prebuilds/ (no build/ directory appears);
+#  - the runtime smoke suite (test/runtimes/smoke.mjs) passes against the
+#    installed package: poll() and start() on a pipe, wait(), events(), compat;
+#  - require('ioready/compat/epoll') works from CommonJS;
+#  - a small TypeScript consumer type-checks (tsc --noEmit) against the
+#    installed types, as CommonJS (node10 resolution) and as ESM (nodenext).
+#
+#   npm run test:pack
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/ioready-pack.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== build, prebuild, pack"
+npm run build --silent
+npm run build:prebuilds --silent >"$tmp/prebuild.log" 2>&1 || { cat "$tmp/prebuild.log"; exit 1; }
+tarball="$(npm pack --silent --pack-destination "$tmp" | tail -1)"
+tarball="$tmp/$tarball"
+echo "   $(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB"
+tar -tzf "$tarball" >"$tmp/contents"
+grep 'package/prebuilds/linux-x64/.*\.node$' "$tmp/contents" | sed 's/^/   /' || { echo "no prebuilt binary in the tarball" >&2; exit 1; }
+
+# A PATH with everything the system has, except compilers, assemblers, linkers and make.
+bin="$tmp/bin"
+mkdir -p "$bin"
+IFS=: read -r -a dirs <<<"$PATH"
+for d in "${dirs[@]}"; do
+  [[ -d "$d" ]] || continue
+  for f in "$d"/*; do
+    n="$(basename "$f")"
+    [[ -x "$f" && ! -d "$f" && ! -e "$bin/$n" ]] || continue
+    if [[ "$n" =~ ^(cc|c\+\+|c89|c99|gcc|g\+\+|cpp|clang|clang\+\+|tcc|ld|ld\..*|gold|as|make|gmake|cmake|ninja)(-[0-9.]+)?$ ||
+          "$n" =~ ^(x86_64|aarch64|arm|i686).*-(gcc|g\+\+|cc|c\+\+|cpp|ld|as)(-[0-9.]+)?$ ]]; then
+      continue
+    fi
+    ln -s "$f" "$bin/$n"
+  done
+done
+for tool in cc gcc g++ c++ make; do
+  if PATH="$bin" command -v "$tool" >/dev/null 2>&1; then echo "$tool is still on the test PATH" >&2; exit 1; fi
+done
+echo "== install into an empty directory, PATH without cc/gcc/g++/make"
+app="$tmp/app"
+mkdir -p "$app"
+cd "$app"
+echo '{ "name": "ioready-consumer", "version": "1.0.0", "private": true }' >package.json
+PATH="$bin" npm install --silent --no-audit --no-fund "$tarball"
+[[ ! -d node_modules/ioready/build ]] || { echo "the install compiled the addon (node_modules/ioready/build exists)" >&2; exit 1; }
+
+echo "== require and import"
+cat >cjs-esm.cjs <<'EOF'
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const cjs = require('ioready');
+const { Epoll: CompatEpoll } = require('ioready/compat/epoll');
+const loaded = require('node-gyp-build').resolve(path.dirname(require.resolve('ioready/package.json')));
+assert.match(loaded, /\/node_modules\/ioready\/prebuilds\/linux-x64\/[^/]+\.node$/, 'addon from prebuilds/');
+import('ioready').then((esm) => {
+  assert.equal(esm.Epoll, cjs.Epoll, 'one Epoll class for import and require');
+  assert.equal(esm.default.Epoll, cjs.Epoll);
+  assert.equal(typeof CompatEpoll, 'function');
+  assert.equal(CompatEpoll.EPOLLPRI, cjs.EPOLLPRI);
+  const ep = new cjs.Epoll();
+  const [r, w] = cjs.pipe();
+  ep.register(r);
+  cjs.write(w, Buffer.from('x'));
+  assert.deepEqual(ep.poll(1000), [[r, cjs.EPOLLIN]]);
+  ep.close();
+  cjs.close(r);
+  cjs.close(w);
+  console.log(`ok - require and import give one Epoll; addon: ${path.relative(process.cwd(), loaded)}`);
+});
+EOF
+PATH="$bin" node cjs-esm.cjs
+
+echo "== smoke suite against the installed package"
+sed -e "s#'../../dist/index.mjs'#'ioready'#" -e "s#'../../dist/compat/epoll.js'#'ioready/compat/epoll'#" \
+  "$root/test/runtimes/smoke.mjs" >smoke.mjs
+grep -q "'../../dist" smoke.mjs && { echo "smoke.mjs still imports dist/" >&2; exit 1; }
+PATH="$bin" timeout 60 node smoke.mjs
+
+echo "== TypeScript consumers (tsc --noEmit)"
+cat >consumer.ts <<'EOF'
+import { Epoll, EPOLLIN, EPOLLOUT, eventNames, pipe, read, write, close, type EpollEvent, type FdLike } from 'ioready';
+import { Epoll as CompatEpoll } from 'ioready/compat/epoll';
+
+const ep: Epoll = new Epoll({ cloexec: true });
+const [r, w]: [number, number] = pipe();
+const target: FdLike = { fileno: () => r };
+ep.register(target, EPOLLIN | EPOLLOUT);
+write(w, Buffer.from('x'));
+const ready: EpollEvent[] = ep.poll(0, -1);
+const names: string[] = ready.flatMap(([, events]) => eventNames(events));
+const n: number | null = read(r, Buffer.alloc(8));
+ep.start((fd: number, events: number) => void [fd, events]).unref();
+const next: Promise<EpollEvent[]> = ep.wait(10, { signal: AbortSignal.timeout(100) });
+const poller = new CompatEpoll((err: Error | null, fd: number, events: number) => void [err, fd, events]);
+poller.add(r, CompatEpoll.EPOLLIN | CompatEpoll.EPOLLONESHOT).modify(r, CompatEpoll.EPOLLPRI).remove(r);
+const nothing: null = poller.close();
+// @ts-expect-error register() takes an FdLike, not a string
+ep.register('0');
+ep.close();
+close(r);
+close(w);
+export { names, n, next, nothing };
+EOF
+cp consumer.ts consumer.mts
+types="$root/node_modules/@types"
+"$root/node_modules/.bin/tsc" --noEmit --strict --skipLibCheck false --target es2022 --lib es2022,esnext.disposable \
+  --module commonjs --moduleResolution node10 --typeRoots "$types" --types node consumer.ts
+echo "ok - CommonJS consumer (moduleResolution node10)"
+"$root/node_modules/.bin/tsc" --noEmit --strict --skipLibCheck false --target es2022 --lib es2022,esnext.disposable \
+  --module nodenext --moduleResolution nodenext --typeRoots "$types" --types node consumer.mts
+echo "ok - ES module consumer (moduleResolution nodenext)"
+
+echo "test-pack: all passed"
