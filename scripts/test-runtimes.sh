@@ -17,17 +17,22 @@ if [[ ! -f dist/index.mjs || ! -f dist/compat/epoll.js ]]; then
   exit 2
 fi
 
-# The runtime's executable: on PATH, or in the tools prefix (installed there if missing).
+# The runtime's executable: on PATH, or in the tools prefix.
 find_runtime() {
-  local name="$1"
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return; fi
-  if [[ ! -x "$tools/node_modules/.bin/$name" ]]; then
-    echo "test-runtimes: installing $name into $tools" >&2
-    npm install --prefix "$tools" --no-save --no-audit --no-fund "$name" >&2
-  fi
-  echo "$tools/node_modules/.bin/$name"
+  if command -v "$1" >/dev/null 2>&1; then command -v "$1"; else echo "$tools/node_modules/.bin/$1"; fi
 }
-
+# Install the missing ones in one go (the prefix gets its own package.json, so
+# a later install does not prune an earlier one).
+missing=()
+for name in bun deno; do
+  [[ -x "$(find_runtime "$name")" ]] || missing+=("$name")
+done
+if [[ ${#missing[@]} -ne 0 ]]; then
+  echo "test-runtimes: installing ${missing[*]} from npm into $tools" >&2
+  mkdir -p "$tools"
+  [[ -f "$tools/package.json" ]] || echo '{ "private": true }' >"$tools/package.json"
+  npm install --prefix "$tools" --no-audit --no-fund "${missing[@]}" >&2
+fi
 bun="$(find_runtime bun)"
 deno="$(find_runtime deno)"
 
