@@ -11,34 +11,19 @@ import {
   inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch, type InotifyEvent, timerfdCreate,
   timerfdGettime, timerfdRead, timerfdSettime, write,
 } from '../src/index';
+import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
-/** Open fds (number -> what it is); the directory read itself is gone by the time readlink runs. */
-function openFds(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const f of fs.readdirSync('/proc/self/fd')) {
-    try {
-      out.set(f, fs.readlinkSync(`/proc/self/fd/${f}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
-/** fds open now that were not open (as the same thing) in `before`: tsx closes its own files meanwhile, so counts alone mislead. */
-const leaked = (before: Map<string, string>): string[] =>
-  [...openFds()].filter(([fd, what]) => before.get(fd) !== what).map(([fd, what]) => `${fd} -> ${what}`);
-const fdFlagsOf = (fd: number): number => parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
-const NONBLOCK_CLOEXEC = 0o4000 | 0o2000000;
+const NONBLOCK_CLOEXEC = O_NONBLOCK_FLAG | O_CLOEXEC_FLAG;
 
-let baseline = new Map<string, string>();
-before(() => (baseline = openFds()));
-after(() => assert.deepEqual(leaked(baseline), [], 'every fd the tests opened is closed'));
+let leaks: () => string[] = () => [];
+before(async () => (leaks = await fdSnapshot()));
+after(() => assert.deepEqual(leaks(), [], 'every fd the tests opened is closed'));
 
 describe('eventfd', () => {
   it('counter mode: writes add up, a read takes the whole value and resets it', () => {
     const fd = eventfd();
     try {
-      assert.equal(fdFlagsOf(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
+      assert.equal(fdFlags(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
       assert.equal(eventfdRead(fd), null, 'a zero counter is EAGAIN: null');
       assert.equal(eventfdWrite(fd, 2), true);
       assert.equal(eventfdWrite(fd, 40n), true);
@@ -99,7 +84,7 @@ describe('timerfd', () => {
   it('a 10 ms interval timer counts its expirations', async () => {
     const fd = timerfdCreate('monotonic');
     try {
-      assert.equal(fdFlagsOf(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
+      assert.equal(fdFlags(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
       assert.equal(timerfdRead(fd), null, 'a disarmed timer has not expired');
       assert.deepEqual(timerfdSettime(fd, 10, 10), { initialMs: 0, intervalMs: 0 });
       const t0 = process.hrtime.bigint();
@@ -194,7 +179,7 @@ describe('inotify', () => {
     const fd = inotifyInit();
     const ep = new Epoll();
     try {
-      assert.equal(fdFlagsOf(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
+      assert.equal(fdFlags(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
       assert.equal(inotifyRead(fd), null);
       const wd = inotifyAddWatch(fd, dir, IN_CREATE | IN_MODIFY | IN_MOVE | IN_DELETE);
       ep.register(fd, EPOLLIN);
@@ -312,7 +297,7 @@ describe('inotify', () => {
   it('rejects bad paths, masks and fds', () => {
     const fd = inotifyInit({ nonblock: false, cloexec: false });
     try {
-      assert.equal(fdFlagsOf(fd) & NONBLOCK_CLOEXEC, 0);
+      assert.equal(fdFlags(fd) & NONBLOCK_CLOEXEC, 0);
       assert.throws(() => inotifyAddWatch(fd, 'a\0b', IN_CREATE), { code: 'ERR_INVALID_ARG_VALUE' });
       assert.throws(() => inotifyAddWatch(fd, 42 as unknown as string, IN_CREATE), { code: 'ERR_INVALID_ARG_TYPE' });
       assert.throws(() => inotifyAddWatch(fd, dir, 1.5), { code: 'ERR_INVALID_ARG_TYPE' });

@@ -96,7 +96,8 @@ export async function fdSnapshot(): Promise<() => string[]> {
   spawnSync('true');
   await fs.promises.stat(__filename);
   await new Promise<void>((resolve) => spawn('true').once('exit', () => resolve()));
-  const before = openFds();
+  // By identity, not number: tsx closes its cache files later, and a leaked fd may reuse their numbers.
+  const before = new Map([...openFds()].map((fd) => [fd, fdTarget(fd)]));
   return () =>
-    [...openFds()].filter((fd) => !before.has(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? '(gone)'}`).filter((s) => !s.endsWith('(gone)'));
+    [...openFds()].filter((fd) => before.get(fd) !== fdTarget(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? '(gone)'}`).filter((s) => !s.endsWith('(gone)'));
 }

@@ -10,33 +10,21 @@ import path from 'node:path';
 import {
   accept, bind, close, connect, Epoll, EPOLLHUP, EPOLLIN, EPOLLOUT, listen, localAddress, pipe, read, recv, socket,
 } from '../src/index';
+import { fdSnapshot } from './helpers';
 
-/** Open fds (number -> what it is); the directory read itself is gone by the time readlink runs. */
-function openFds(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const f of fs.readdirSync('/proc/self/fd')) {
-    try {
-      out.set(f, fs.readlinkSync(`/proc/self/fd/${f}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_NOCTTY } = fs.constants;
 
 describe('interop with fds Node made', () => {
   let dir = '';
-  let baseline = new Map<string, string>();
-  before(() => {
-    baseline = openFds();
+  let leaks: () => string[] = () => [];
+  before(async () => {
+    leaks = await fdSnapshot();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ioready-interop-'));
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    const leaked = [...openFds()].filter(([fd, what]) => baseline.get(fd) !== what);
-    assert.deepEqual(leaked, [], 'every fd the tests opened is closed');
+    assert.deepEqual(leaks(), [], 'every fd the tests opened is closed');
   });
 
   it('a FIFO opened with fs.openSync(O_RDONLY | O_NONBLOCK) is watched by Epoll', () => {

@@ -14,25 +14,7 @@ import {
   sendto, setsockopt, shutdown, socket, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
   SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
 } from '../src/index';
-
-/** Open fds (number -> what it is); the directory read itself is gone by the time readlink runs. */
-function openFds(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const f of fs.readdirSync('/proc/self/fd')) {
-    try {
-      out.set(f, fs.readlinkSync(`/proc/self/fd/${f}`));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
-/** fds open now that were not open (as the same thing) in `before`: tsx closes its own files meanwhile, so counts alone mislead. */
-const leaked = (before: Map<string, string>): string[] =>
-  [...openFds()].filter(([fd, what]) => before.get(fd) !== what).map(([fd, what]) => `${fd} -> ${what}`);
-const fdFlagsOf = (fd: number): number => parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
-const O_NONBLOCK_FLAG = 0o4000;
-const O_CLOEXEC_FLAG = 0o2000000;
+import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
 /** A listening TCP socket on a kernel-picked port. */
 function listener(host: string): { fd: number; port: number } {
@@ -54,6 +36,32 @@ function pollUntil(ep: Epoll, pred: (fd: number, ev: number) => boolean, ms = 50
     }
   }
   throw new Error(`condition not met in ${ms} ms; saw ${JSON.stringify(seen)}`);
+}
+
+interface TcpPair {
+  cli: number;
+  /** The accepted end; set it to -1 if the test closes it. */
+  conn: number;
+  ep: Epoll;
+}
+
+/** A loopback TCP connection accepted through an Epoll; everything is closed after `fn`. */
+function withTcpPair(fn: (p: TcpPair) => void): void {
+  const srv = listener('127.0.0.1');
+  const p: TcpPair = { cli: socket('ipv4'), conn: -1, ep: new Epoll() };
+  try {
+    connect(p.cli, '127.0.0.1', srv.port);
+    p.ep.register(srv.fd);
+    pollUntil(p.ep, (fd) => fd === srv.fd);
+    p.ep.unregister(srv.fd);
+    p.conn = accept(srv.fd)!.fd;
+    fn(p);
+  } finally {
+    p.ep.close();
+    close(p.cli);
+    close(srv.fd);
+    if (p.conn >= 0) close(p.conn);
+  }
 }
 
 /**
@@ -123,15 +131,15 @@ function echoSync(host: string, payload: Buffer): Buffer {
 }
 
 describe('sockets', () => {
-  let baseline = new Map<string, string>();
+  let leaks: () => string[] = () => [];
   let tmp = '';
-  before(() => {
-    baseline = openFds();
+  before(async () => {
+    leaks = await fdSnapshot();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ioready-sock-'));
   });
   after(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
-    assert.deepEqual(leaked(baseline), [], 'every fd the tests opened is closed');
+    assert.deepEqual(leaks(), [], 'every fd the tests opened is closed');
   });
 
   it('echoes over TCP on 127.0.0.1 and ::1 with Epoll.poll()', () => {
@@ -183,8 +191,8 @@ describe('sockets', () => {
     const a = socket('ipv4', 'stream');
     const b = socket(AF_INET, SOCK_DGRAM, { nonblock: false, cloexec: false });
     try {
-      assert.equal(fdFlagsOf(a) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
-      assert.equal(fdFlagsOf(b) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), 0);
+      assert.equal(fdFlags(a) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
+      assert.equal(fdFlags(b) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), 0);
       assert.equal(getsockopt(a, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
       assert.equal(getsockopt(b, SOL_SOCKET, SO_TYPE), SOCK_DGRAM);
     } finally {
@@ -193,67 +201,41 @@ describe('sockets', () => {
     }
   });
 
-  it('accept and recv return null when nothing is pending (EAGAIN)', () => {
-    const srv = listener('127.0.0.1');
-    const cli = socket('ipv4');
-    try {
-      assert.equal(accept(srv.fd), null);
-      connect(cli, '127.0.0.1', srv.port);
-      const ep = new Epoll();
-      ep.register(srv.fd);
-      pollUntil(ep, (fd) => fd === srv.fd);
-      ep.close();
-      const a = accept(srv.fd)!;
-      assert.equal(fdFlagsOf(a.fd) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
-      assert.equal(recv(a.fd, Buffer.alloc(8)), null);
-      assert.deepEqual(remoteAddress(a.fd), localAddress(cli));
-      assert.deepEqual(remoteAddress(cli), { address: '127.0.0.1', port: srv.port, family: 'ipv4' });
-      close(a.fd);
-    } finally {
-      close(cli);
-      close(srv.fd);
-    }
+  it('accept and recv return null when nothing is pending (EAGAIN); accepted fds are non-blocking, close-on-exec', () => {
+    const idle = listener('127.0.0.1');
+    assert.equal(accept(idle.fd), null);
+    close(idle.fd);
+    withTcpPair(({ cli, conn }) => {
+      assert.equal(fdFlags(conn) & (O_NONBLOCK_FLAG | O_CLOEXEC_FLAG), O_NONBLOCK_FLAG | O_CLOEXEC_FLAG);
+      assert.equal(recv(conn, Buffer.alloc(8)), null);
+      assert.deepEqual(remoteAddress(conn), localAddress(cli));
+      assert.deepEqual(remoteAddress(cli), localAddress(conn));
+      assert.deepEqual(remoteAddress(cli).address, '127.0.0.1');
+    });
   });
 
   it('half-close: shutdown("write") gives the peer EPOLLRDHUP and recv 0; a gone peer is EPIPE, not SIGPIPE', () => {
-    const srv = listener('127.0.0.1');
-    const cli = socket('ipv4');
-    const ep = new Epoll();
-    try {
-      connect(cli, '127.0.0.1', srv.port);
-      ep.register(srv.fd);
-      pollUntil(ep, (fd) => fd === srv.fd);
-      const conn = accept(srv.fd)!.fd;
-      ep.register(conn, EPOLLIN | EPOLLRDHUP);
-      shutdown(cli, SHUT_WR);
-      const [[, ev]] = pollUntil(ep, (fd) => fd === conn).filter(([fd]) => fd === conn) as [[number, number]];
+    withTcpPair((p) => {
+      p.ep.register(p.conn, EPOLLIN | EPOLLRDHUP);
+      shutdown(p.cli, SHUT_WR);
+      const [[, ev]] = pollUntil(p.ep, (fd) => fd === p.conn) as [[number, number]];
       assert.ok(ev & EPOLLRDHUP && ev & EPOLLIN, `EPOLLIN|EPOLLRDHUP, got ${ev}`);
-      assert.equal(recv(conn, Buffer.alloc(8)), 0);
-      ep.unregister(conn);
-      setsockopt(conn, SOL_SOCKET, SO_LINGER, 0); // close with RST
-      close(conn);
+      assert.equal(recv(p.conn, Buffer.alloc(8)), 0);
+      p.ep.unregister(p.conn);
+      setsockopt(p.conn, SOL_SOCKET, SO_LINGER, 0); // close with RST
+      close(p.conn);
+      p.conn = -1;
       assert.throws(
         () => {
-          for (let i = 0; i < 100; i++) send(cli, Buffer.from('x'));
+          for (let i = 0; i < 100; i++) send(p.cli, Buffer.from('x'));
         },
         (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET') && e.syscall === 'send',
       );
-    } finally {
-      ep.close();
-      close(cli);
-      close(srv.fd);
-    }
+    });
   });
 
   it('urgent data (MSG_OOB) raises EPOLLPRI and is read with MSG_OOB', () => {
-    const srv = listener('127.0.0.1');
-    const cli = socket('ipv4');
-    const ep = new Epoll();
-    try {
-      connect(cli, '127.0.0.1', srv.port);
-      ep.register(srv.fd);
-      pollUntil(ep, (fd) => fd === srv.fd);
-      const conn = accept(srv.fd)!.fd;
+    withTcpPair(({ cli, conn, ep }) => {
       ep.register(conn, EPOLLIN | EPOLLPRI);
       assert.equal(send(cli, Buffer.from('ab!'), 0, 3, MSG_OOB), 3);
       const seen = pollUntil(ep, (fd, ev) => fd === conn && (ev & EPOLLPRI) !== 0);
@@ -266,13 +248,7 @@ describe('sockets', () => {
       assert.equal(recv(conn, rest), 2);
       assert.equal(rest.toString('latin1', 0, 2), 'ab');
       assert.throws(() => recv(conn, one, 0, 1, MSG_OOB), { code: 'EINVAL', syscall: 'recv' });
-      ep.unregister(conn);
-      close(conn);
-    } finally {
-      ep.close();
-      close(cli);
-      close(srv.fd);
-    }
+    });
   });
 
   it('a refused non-blocking connect is reported by SO_ERROR after EPOLLOUT|EPOLLERR', () => {
