@@ -62,24 +62,13 @@ static napi_value socket_js(napi_env env, napi_callback_info info) {
   return ret_errno_or(env, socket(domain, type, proto));
 }
 
-/* bind(fd, addr, addrlen) -> 0 | -errno */
-static napi_value bind_js(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t fd;
-  const struct sockaddr *sa;
-  socklen_t len;
-  if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) ||
-      !arg_sockaddr(env, argv[1], argv[2], &sa, &len))
-    return NULL;
-  return ret_errno_or(env, bind(fd, sa, len));
-}
-
 /*
- * connect(fd, addr, addrlen) -> 0 | -errno. Not retried on EINTR: the
- * connection then goes on in the background (a retry would say EALREADY),
- * so TypeScript treats -EINTR like -EINPROGRESS.
+ * bind(fd, addr, addrlen) / connect(fd, addr, addrlen) -> 0 | -errno.
+ * connect is not retried on EINTR: the connection then goes on in the
+ * background (a retry would say EALREADY), so TypeScript treats -EINTR like
+ * -EINPROGRESS.
  */
-static napi_value connect_js(napi_env env, napi_callback_info info) {
+static napi_value addr_call(napi_env env, napi_callback_info info, bool is_connect) {
   napi_value argv[3];
   int32_t fd;
   const struct sockaddr *sa;
@@ -87,8 +76,10 @@ static napi_value connect_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) ||
       !arg_sockaddr(env, argv[1], argv[2], &sa, &len))
     return NULL;
-  return ret_errno_or(env, connect(fd, sa, len));
+  return ret_errno_or(env, is_connect ? connect(fd, sa, len) : bind(fd, sa, len));
 }
+static napi_value bind_js(napi_env env, napi_callback_info info) { return addr_call(env, info, false); }
+static napi_value connect_js(napi_env env, napi_callback_info info) { return addr_call(env, info, true); }
 
 /* listen(fd, backlog) -> 0 | -errno */
 static napi_value listen_js(napi_env env, napi_callback_info info) {

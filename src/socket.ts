@@ -38,6 +38,7 @@ interface SocketBinding {
   shutdown(fd: number, how: number): number;
   setsockopt(fd: number, level: number, option: number, values: Int32Array): number;
   getsockopt(fd: number, level: number, option: number, out: Int32Array): number;
+  close(fd: number): number;
 }
 
 const b = raw as SocketBinding;
@@ -351,8 +352,14 @@ export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
   const flags = (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
   const conn = checkAgain(b.accept4(n, flags, addrBuf, lenOut), 'accept4');
   if (conn === null) return null;
-  // Only an unnamed Unix peer comes back with no address bytes: its family is unix.
-  const peer = decodeAddress(lenOut[0]!, AF_UNIX);
+  let peer: SocketAddress;
+  try {
+    // Only an unnamed Unix peer comes back with no address bytes: its family is unix.
+    peer = decodeAddress(lenOut[0]!, AF_UNIX);
+  } catch (err) {
+    b.close(conn); // a family we cannot describe (not IP nor Unix): do not leak the fd
+    throw err;
+  }
   return { fd: conn, address: peer.address, port: peer.port, family: peer.family };
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import {
   accept, bind, close, connect, Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
-  getsockopt, IPPROTO_TCP, listen, localAddress, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
+  getsockopt, IPPROTO_TCP, listen, localAddress, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
   sendto, setsockopt, shutdown, socket, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
   SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
 } from '../src/index';
@@ -571,6 +571,33 @@ describe('sockets', () => {
       assert.throws(() => recv(-1, buf), { code: 'ERR_OUT_OF_RANGE' });
       assert.throws(() => recv(fd, 'abc' as unknown as Buffer), { code: 'ERR_INVALID_ARG_TYPE' });
       assert.throws(() => recv(fd, buf, 2, 3), { code: 'ERR_OUT_OF_RANGE' });
+    });
+
+    it('a socket of another family (netlink) is refused with EAFNOSUPPORT where an address is needed', () => {
+      const AF_NETLINK = 16; // Linux; NETLINK_ROUTE (0) over SOCK_RAW (3) needs no privilege
+      const fd = socket(AF_NETLINK, 3);
+      try {
+        assert.throws(() => bind(fd, '127.0.0.1', 0), { code: 'EAFNOSUPPORT', syscall: 'bind' });
+        assert.throws(() => sendto(fd, Buffer.alloc(1), 'x'), { code: 'EAFNOSUPPORT', syscall: 'sendto' });
+        assert.throws(() => localAddress(fd), { code: 'EAFNOSUPPORT', syscall: 'getsockname' });
+      } finally {
+        close(fd);
+      }
+    });
+
+    it('MSG_DONTWAIT makes one recv on a blocking socket return null instead of waiting', () => {
+      const [a, b] = [socket('unix', 'dgram', { nonblock: false }), socket('unix', 'dgram')];
+      try {
+        bind(a, '');
+        const name = localAddress(a).address;
+        assert.match(name, /^\0/, "'' autobinds to an abstract name");
+        assert.equal(recv(a, Buffer.alloc(4), 0, 4, MSG_DONTWAIT), null);
+        sendto(b, Buffer.from('ok'), name);
+        assert.equal(recv(a, Buffer.alloc(4), 0, 4, MSG_DONTWAIT), 2);
+      } finally {
+        close(a);
+        close(b);
+      }
     });
 
     it('listen on a datagram socket and accept on an unlistening one fail with the kernel error', () => {
