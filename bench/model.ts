@@ -56,6 +56,8 @@ export const TARGETS: readonly Target[] = [
 export interface TargetCheck extends Target {
   /** undefined when a peer was not measured. */
   ratio: number | undefined;
+  /** The same ratio of rates per CPU-second. */
+  cpuRatio: number | undefined;
   met: boolean | null;
 }
 
@@ -74,8 +76,12 @@ export interface Run {
   rep: number;
   count?: number;
   seconds?: number;
+  /** CPU time of the process (user + system, all threads) in the window. */
+  cpuSeconds?: number;
   /** count / seconds */
   rate?: number;
+  /** count / cpuSeconds: less disturbed by other load on the machine. */
+  cpuRate?: number;
   rssMB?: number;
   error?: string;
 }
@@ -85,6 +91,8 @@ export interface PeerSummary {
   min: number;
   max: number;
   runs: number;
+  /** Median of count / cpuSeconds. */
+  cpuMedian: number;
 }
 
 export interface WorkloadResult {
@@ -102,6 +110,8 @@ export interface BenchResults {
   elapsedSeconds: number;
   quick: boolean;
   options: { reps: number; warmupMs: number; durationMs: number; fanIn: number };
+  /** What was measured: compiled or source, which addon, which commit. */
+  ioready: { code: string; addon: string; commit: string | undefined };
   machine: {
     cpu: string;
     cores: number;

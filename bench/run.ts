@@ -51,6 +51,8 @@ interface Options {
   workloads: WorkloadId[];
   peers: PeerId[];
   outDir: string;
+  /** Run ioready's TypeScript sources through tsx instead of tsc's output. */
+  fromSrc: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -62,6 +64,8 @@ const USAGE = `usage: npm run bench -- [options]
   --workloads a,b     of: ${WORKLOADS.map((w) => w.id).join(', ')}
   --peers a,b         of: ${PEERS.map((p) => p.id).join(', ')}
   --out DIR           where results.json and results.svg go (default bench/)
+  --from-src          run ioready's TypeScript sources through tsx (default: tsc's
+                      output, compiled into bench/.build/dist, as users run it)
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -75,6 +79,7 @@ function parseOptions(argv: string[]): Options {
     workloads: WORKLOADS.map((w) => w.id),
     peers: PEERS.map((p) => p.id),
     outDir: quick ? path.join(buildDir, 'quick') : benchDir,
+    fromSrc: argv.includes('--from-src'),
   };
   const list = <T extends string>(value: string, known: readonly T[], what: string): T[] => {
     const items = value.split(',').filter(Boolean);
@@ -83,7 +88,7 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--quick') continue;
+    if (arg === '--quick' || arg === '--from-src') continue;
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -125,6 +130,42 @@ function firstLine(cmd: string, args: string[]): string | undefined {
 
 const cPeer = path.join(buildDir, 'peer-c');
 
+/**
+ * Pin down the ioready under test: compile src/ with tsc into
+ * bench/.build/dist (unless --from-src), and copy the addon node-gyp-build
+ * would load into bench/.build, so that a rebuild during the run (the tree is
+ * shared) cannot change it half-way. Returns the children's environment.
+ */
+function prepareIoready(o: Options): { env: NodeJS.ProcessEnv; info: BenchResults['ioready'] } {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  fs.mkdirSync(buildDir, { recursive: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gypBuild = require('node-gyp-build') as { path(dir: string): string };
+  const addon = process.env.IOREADY_NATIVE_PATH ? path.resolve(process.env.IOREADY_NATIVE_PATH) : gypBuild.path(root);
+  const pinned = path.join(buildDir, 'ioready.node');
+  fs.copyFileSync(addon, pinned);
+  env.IOREADY_NATIVE_PATH = pinned;
+  if (!o.fromSrc) {
+    const dist = path.join(buildDir, 'dist');
+    fs.rmSync(dist, { recursive: true, force: true });
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json'), '--outDir', dist, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'inherit' });
+    env.IOREADY_BENCH_DIST = path.join(dist, 'index.js');
+  } else {
+    delete env.IOREADY_BENCH_DIST;
+  }
+  const commit = firstLine('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
+  const dirty = firstLine('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'native']);
+  return {
+    env,
+    info: {
+      code: o.fromSrc ? 'src/ through tsx' : 'tsc output of src/',
+      addon: path.relative(root, addon),
+      commit: commit === undefined ? undefined : `${commit}${dirty ? ' (src/ or native/ modified)' : ''}`,
+    },
+  };
+}
+
 /** How to start each peer's child, or why it cannot run here. */
 function preparePeers(ids: PeerId[]): PeerInfo[] {
   return ids.map((id): PeerInfo => {
@@ -146,11 +187,12 @@ function preparePeers(ids: PeerId[]): PeerInfo[] {
 }
 
 /** One child process: one (peer, workload, repetition). */
-function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options): Run {
+function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options, env: NodeJS.ProcessEnv): Run {
   const [cmd, ...args] = peer.command!;
   const timeoutMs = o.warmupMs + o.durationMs + 60_000;
   const r = spawnSync(cmd!, [...args, workload, String(o.warmupMs), String(o.durationMs), String(o.fanIn)], {
     cwd: root,
+    env,
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 1 << 20,
@@ -159,9 +201,10 @@ function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options):
   const lines = (r.stdout ?? '').trim().split('\n');
   try {
     if (r.status !== 0) throw new Error(r.error?.message ?? `exit ${r.status ?? r.signal}`);
-    const out = JSON.parse(lines[lines.length - 1]!) as { count: number; seconds: number; rssMB?: number };
+    const out = JSON.parse(lines[lines.length - 1]!) as { count: number; seconds: number; cpuSeconds: number; rssMB?: number };
     if (!(out.count > 0 && out.seconds > 0)) throw new Error(`no work measured: ${JSON.stringify(out)}`);
-    return { ...base, count: out.count, seconds: out.seconds, rate: out.count / out.seconds, rssMB: out.rssMB };
+    const { count, seconds, cpuSeconds, rssMB } = out;
+    return { ...base, count, seconds, cpuSeconds, rate: count / seconds, cpuRate: count / cpuSeconds, rssMB };
   } catch (err) {
     const stderr = (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
     return { ...base, error: `${(err as Error).message}${stderr ? `: ${stderr}` : ''}` };
@@ -178,9 +221,11 @@ function summarise(workload: WorkloadId, peers: PeerInfo[], runs: Run[]): Worklo
   const w = WORKLOADS.find((x) => x.id === workload)!;
   const result: WorkloadResult = { id: workload, title: w.title, unit: w.unit, peers: {}, ratios: {} };
   for (const p of peers) {
-    const rates = runs.filter((r) => r.peer === p.id && r.workload === workload && r.rate !== undefined).map((r) => r.rate!);
-    if (rates.length === 0) continue;
-    result.peers[p.id] = { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs: rates.length };
+    const ok = runs.filter((r) => r.peer === p.id && r.workload === workload && r.rate !== undefined);
+    if (ok.length === 0) continue;
+    const rates = ok.map((r) => r.rate!);
+    const cpuMedian = median(ok.map((r) => r.cpuRate!));
+    result.peers[p.id] = { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs: rates.length, cpuMedian };
   }
   const ids = Object.keys(result.peers) as PeerId[];
   for (const a of ids) {
@@ -193,8 +238,12 @@ function summarise(workload: WorkloadId, peers: PeerInfo[], runs: Run[]): Worklo
 
 function checkTargets(results: Record<string, WorkloadResult>): TargetCheck[] {
   return TARGETS.filter((t) => results[t.workload] !== undefined).map((t): TargetCheck => {
-    const ratio = results[t.workload]!.ratios[t.peer]?.[t.versus];
-    return { ...t, ratio, met: ratio === undefined ? null : ratio >= t.atLeast };
+    const w = results[t.workload]!;
+    const ratio = w.ratios[t.peer]?.[t.versus];
+    const a = w.peers[t.peer];
+    const b = w.peers[t.versus];
+    const cpuRatio = a && b ? a.cpuMedian / b.cpuMedian : undefined;
+    return { ...t, ratio, cpuRatio, met: ratio === undefined ? null : ratio >= t.atLeast };
   });
 }
 
@@ -213,21 +262,25 @@ function printReport(res: BenchResults): void {
     if (w === undefined) continue;
     const ids = Object.keys(w.peers) as PeerId[];
     out.push(`\n${w.title} (${w.unit}; median of ${res.options.reps}, min-max across runs)\n`);
-    const head = ['peer', 'median', 'min - max', ...ids.map((id) => `÷ ${label(id)}`)];
+    const head = ['peer', 'median', 'min - max', 'per CPU-s', ...ids.map((id) => `÷ ${label(id)}`)];
     const rows = ids.map((a) => {
       const s = w.peers[a]!;
-      return [label(a), formatRate(s.median), `${formatRate(s.min)} - ${formatRate(s.max)}`, ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
+      const spread = `${formatRate(s.min)} - ${formatRate(s.max)}`;
+      return [label(a), formatRate(s.median), spread, formatRate(s.cpuMedian), ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
     });
     out.push(table([head, ...rows]));
   }
+  out.push('\nper CPU-s: events per second of the process\'s own CPU time (user + system, all threads),');
+  out.push('less disturbed by other load on the machine; the targets are judged on wall-clock rates.');
   out.push('\nTargets (ratios of medians from this run)\n');
   out.push(
     table([
-      ['target', 'wanted', 'measured', 'status'],
+      ['target', 'wanted', 'measured', 'per CPU-s', 'status'],
       ...res.targets.map((t) => [
         `${t.workload}: ${label(t.peer)} vs ${label(t.versus)}`,
         `>= ${t.atLeast}x`,
         t.ratio === undefined ? '-' : `${t.ratio.toFixed(2)}x`,
+        t.cpuRatio === undefined ? '-' : `${t.cpuRatio.toFixed(2)}x`,
         t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET',
       ]),
     ]),
@@ -256,6 +309,7 @@ function main(): void {
   const o = parseOptions(process.argv.slice(2));
   const started = new Date();
   const mach = machine();
+  const { env, info } = prepareIoready(o);
   const peers = preparePeers(o.peers);
   const ready = peers.filter((p) => p.available);
   const runs: Run[] = [];
@@ -266,7 +320,7 @@ function main(): void {
     for (const workload of o.workloads) {
       for (let k = 0; k < ready.length; k++) {
         const peer = ready[(k + rep) % ready.length]!;
-        const run = runOnce(peer, workload, rep, o);
+        const run = runOnce(peer, workload, rep, o, env);
         runs.push(run);
         const what = run.rate === undefined ? `FAILED ${run.error}` : `${formatRate(run.rate)}/s`;
         process.stderr.write(`[${runs.length}/${total}] ${workload} ${peer.id}: ${what}\n`);
@@ -281,6 +335,7 @@ function main(): void {
     elapsedSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
     quick: o.quick,
     options: { reps: o.reps, warmupMs: o.warmupMs, durationMs: o.durationMs, fanIn: o.fanIn },
+    ioready: info,
     machine: { ...mach, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100) },
     peers: peers.map(({ command: _command, ...p }) => p),
     workloads,

@@ -4,9 +4,10 @@
  *
  *   peer-c pingpong|fanin WARMUP_MS DURATION_MS FAN_IN
  *
- * Prints one JSON object on stdout: {"count": N, "seconds": S}, where count is
- * round trips (ping-pong) or ready events handled (fan-in) during the measured
- * window, after WARMUP_MS of the same work.
+ * Prints one JSON object on stdout: {"count": N, "seconds": S, "cpuSeconds": C},
+ * where count is round trips (ping-pong) or ready events handled (fan-in)
+ * during the measured window, after WARMUP_MS of the same work, and C the
+ * process's CPU time in that window.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +25,13 @@
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of the process (user + system), all threads. */
+static double cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -99,7 +107,7 @@ int main(int argc, char **argv) {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) die("epoll_create1");
   uint64_t count;
-  double t0, t1;
+  double t0, t1, c0;
 
   if (strcmp(workload, "pingpong") == 0) {
     int a[2], b[2];
@@ -110,6 +118,7 @@ int main(int argc, char **argv) {
     if (write(a[1], "x", 1) != 1) die("write");
     pingpong(ep, a, b, now() + warmup, &sink);
     t0 = now();
+    c0 = cpu();
     count = pingpong(ep, a, b, t0 + duration, &sink);
     t1 = now();
   } else if (strcmp(workload, "fanin") == 0) {
@@ -121,12 +130,14 @@ int main(int argc, char **argv) {
     }
     fanin(ep, now() + warmup, &sink);
     t0 = now();
+    c0 = cpu();
     count = fanin(ep, t0 + duration, &sink);
     t1 = now();
   } else {
     fprintf(stderr, "peer-c: unknown workload %s\n", workload);
     return 2;
   }
-  printf("{\"count\": %llu, \"seconds\": %.6f}\n", (unsigned long long)count, t1 - t0);
+  double c1 = cpu();
+  printf("{\"count\": %llu, \"seconds\": %.6f, \"cpuSeconds\": %.6f}\n", (unsigned long long)count, t1 - t0, c1 - c0);
   return 0;
 }

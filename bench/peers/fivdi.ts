@@ -4,8 +4,8 @@
  * Reads and writes use ioready's read/write, the cheapest there is, so the
  * comparison is of readiness delivery alone (fivdi's README uses fs.readSync).
  */
-import { pipe, read, write } from '../../src/index';
 import { peerArgs, Window } from './common';
+import { ioready } from './ioready';
 
 type Callback = (err: Error | null, fd: number, events: number) => void;
 interface FivdiEpoll {
@@ -17,6 +17,7 @@ interface FivdiModule {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Epoll } = require('epoll') as FivdiModule;
 
+const { pipe, read, write } = ioready;
 const args = peerArgs();
 const w = new Window(args);
 const byte = Buffer.from('x');

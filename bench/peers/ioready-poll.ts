@@ -1,7 +1,8 @@
 /** Peer: ioready's synchronous Epoll.poll(), a loop that blocks the thread (Python's way). */
-import { Epoll, pipe, read, write } from '../../src/index';
 import { peerArgs, Window } from './common';
+import { ioready } from './ioready';
 
+const { Epoll, pipe, read, write } = ioready;
 const args = peerArgs();
 const w = new Window(args);
 const ep = new Epoll();

@@ -1,7 +1,8 @@
 /** Peer: ioready's Epoll.start(), readiness delivered on the Node event loop. */
-import { Epoll, pipe, read, write } from '../../src/index';
 import { peerArgs, Window } from './common';
+import { ioready } from './ioready';
 
+const { Epoll, pipe, read, write } = ioready;
 const args = peerArgs();
 const w = new Window(args);
 const ep = new Epoll();

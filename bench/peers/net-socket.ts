@@ -5,9 +5,10 @@
  * one byte (a direct write(2), the cheapest refill there is).
  */
 import net from 'node:net';
-import { pipe, write } from '../../src/index';
 import { peerArgs, Window } from './common';
+import { ioready } from './ioready';
 
+const { pipe, write } = ioready;
 const args = peerArgs();
 const w = new Window(args);
 const byte = Buffer.from('x');
