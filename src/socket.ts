@@ -236,11 +236,13 @@ function encodeAddress(af: number, address: unknown, port: unknown, portRequired
   throw errnoError(EAFNOSUPPORT, syscall);
 }
 
-/** IPv6 text as RFC 5952 (and Node) write it: lowercase, longest zero run as '::'. */
+/**
+ * IPv6 text as inet_ntop(3) writes it, so addresses read the same as in Node's
+ * `net` and Python: lowercase, the first longest run of zero groups (two or
+ * more) as '::', and an IPv4 tail for IPv4-mapped ('::ffff:1.2.3.4') and
+ * IPv4-compatible ('::1.2.3.4', but '::1' stays) addresses.
+ */
 function formatIPv6(groups: number[]): string {
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
-  }
   let best = -1;
   let bestLen = 1; // a single zero group is not compressed
   for (let i = 0; i < 8; ) {
@@ -249,7 +251,11 @@ function formatIPv6(groups: number[]): string {
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
     i = j === i ? i + 1 : j;
   }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
+  const g = (i: number): number => groups[i]!;
+  const hex = (gs: number[]): string => gs.map((x) => x.toString(16)).join(':');
+  if (best === 0 && (bestLen === 6 || (bestLen === 7 && g(7) !== 1) || (bestLen === 5 && g(5) === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${g(6) >> 8}.${g(6) & 255}.${g(7) >> 8}.${g(7) & 255}`;
+  }
   if (best < 0) return hex(groups);
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }

@@ -8,9 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import fc from 'fast-check';
 import {
   accept, bind, close, connect, Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
-  getsockopt, IPPROTO_TCP, listen, localAddress, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
+  getsockopt, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, listen, localAddress, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
   sendto, setsockopt, shutdown, socket, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
   SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
 } from '../src/index';
@@ -371,6 +372,59 @@ describe('sockets', () => {
       close(cli);
       close(srv.fd);
     }
+  });
+
+  it('IP literals round-trip: any IPv6 text is read, and written back as Node and inet_ntop write it', () => {
+    // FREEBIND lets a socket bind an address this machine does not have: no packet is sent.
+    const IP_FREEBIND = 15;
+    const IPV6_FREEBIND = 78;
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.boolean(), (gs, padded) => {
+        if ((gs[0]! & 0xffc0) === 0xfe80) gs[0] = 0x2001; // link-local needs a scope id
+        if (gs.slice(0, 6).every((g) => g === 0) && gs[6]! + gs[7]! > 1) gs[5] = 0xffff; // the kernel refuses ::a.b.c.d
+        let literal = gs.map((g) => g.toString(16).padStart(padded ? 4 : 1, '0')).join(':');
+        if (padded) literal = literal.toUpperCase();
+        const canonical = new net.SocketAddress({ address: literal, family: 'ipv6' }).address;
+        const fd = socket('ipv6', 'dgram');
+        try {
+          setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, true);
+          bind(fd, literal, 0);
+          assert.equal(localAddress(fd).address, canonical, literal);
+        } finally {
+          close(fd);
+        }
+        const again = socket('ipv6', 'dgram');
+        try {
+          setsockopt(again, IPPROTO_IPV6, IPV6_FREEBIND, true);
+          bind(again, canonical, 0); // the compressed form parses to the same address
+          assert.equal(localAddress(again).address, canonical);
+        } finally {
+          close(again);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 1, max: 65535 }), (octets, port) => {
+        const literal = octets.join('.');
+        const fd = socket('ipv4', 'dgram');
+        try {
+          setsockopt(fd, IPPROTO_IP, IP_FREEBIND, true);
+          setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, true);
+          try {
+            bind(fd, literal, port);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') return; // taken, or a privileged port
+            throw err;
+          }
+          assert.deepEqual(localAddress(fd), { address: literal, port, family: 'ipv4' });
+        } finally {
+          close(fd);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('socket options: SO_REUSEADDR, SO_REUSEPORT, TCP_NODELAY, SO_KEEPALIVE, SO_RCVBUF, SO_LINGER', () => {
