@@ -122,8 +122,8 @@ static napi_value name_js(napi_env env, napi_callback_info info, bool peer) {
 static napi_value getsockname_js(napi_env env, napi_callback_info info) { return name_js(env, info, false); }
 static napi_value getpeername_js(napi_env env, napi_callback_info info) { return name_js(env, info, true); }
 
-/* recv(fd, buf, off, len, flags) -> bytes | -errno */
-static napi_value recv_js(napi_env env, napi_callback_info info) {
+/* recv / send (fd, buf, off, len, flags) -> bytes | -errno */
+static napi_value io_call(napi_env env, napi_callback_info info, bool is_send) {
   napi_value argv[5];
   int32_t fd, flags;
   char *p;
@@ -131,20 +131,10 @@ static napi_value recv_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 5, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
       !arg_int32(env, argv[4], &flags))
     return NULL;
-  return ret_errno_or(env, RETRY_EINTR(recv(fd, p, len, flags)));
+  return ret_errno_or(env, is_send ? RETRY_EINTR(send(fd, p, len, flags)) : RETRY_EINTR(recv(fd, p, len, flags)));
 }
-
-/* send(fd, buf, off, len, flags) -> bytes | -errno */
-static napi_value send_js(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  int32_t fd, flags;
-  char *p;
-  size_t len;
-  if (!get_args(env, info, 5, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
-      !arg_int32(env, argv[4], &flags))
-    return NULL;
-  return ret_errno_or(env, RETRY_EINTR(send(fd, p, len, flags)));
-}
+static napi_value recv_js(napi_env env, napi_callback_info info) { return io_call(env, info, false); }
+static napi_value send_js(napi_env env, napi_callback_info info) { return io_call(env, info, true); }
 
 /* recvfrom(fd, buf, off, len, flags, addrOut, lenOut) -> bytes | -errno */
 static napi_value recvfrom_js(napi_env env, napi_callback_info info) {
