@@ -381,7 +381,7 @@ describe('sockets', () => {
     const group = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
     fc.assert(
       fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.boolean(), (gs, padded) => {
-        if ((gs[0]! & 0xffc0) === 0xfe80) gs[0] = 0x2001; // link-local needs a scope id
+        if ((gs[0]! & 0xffc0) === 0xfe80 || gs[0]! >= 0xff00) gs[0] = 0x2001; // link-local and multicast scopes need a scope id
         if (gs.slice(0, 6).every((g) => g === 0) && gs[6]! + gs[7]! > 1) gs[5] = 0xffff; // the kernel refuses ::a.b.c.d
         let literal = gs.map((g) => g.toString(16).padStart(padded ? 4 : 1, '0')).join(':');
         if (padded) literal = literal.toUpperCase();
