@@ -9,9 +9,15 @@ root=$PWD
 dir=$root/.tmp/sanitize
 rm -rf "$dir" && mkdir -p "$dir"
 cp -r binding.gyp native "$dir/"
+# node-gyp: npm's own copy (npm run puts it on PATH; found by hand otherwise).
+gyp=(node-gyp)
+if ! command -v node-gyp >/dev/null; then
+  npm_root=$(npm root -g)/npm
+  gyp=(node "${npm_config_node_gyp:-$npm_root/node_modules/node-gyp/bin/node-gyp.js}")
+fi
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 (cd "$dir" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
-  node-gyp rebuild >/dev/null 2>build.log || {
+  "${gyp[@]}" rebuild >/dev/null 2>build.log || {
   cat build.log >&2
   exit 1
 })
