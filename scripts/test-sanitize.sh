@@ -14,10 +14,12 @@ gyp=(node-gyp)
 if ! command -v node-gyp >/dev/null; then
   npm_root=$(npm root -g)/npm
   gyp=(node "${npm_config_node_gyp:-$npm_root/node_modules/node-gyp/bin/node-gyp.js}")
+  nodedir=$(npm config get nodedir 2>/dev/null || true)
+  if [ -n "$nodedir" ] && [ "$nodedir" != undefined ]; then gyp+=("--nodedir=$nodedir"); fi
 fi
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 (cd "$dir" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
-  "${gyp[@]}" rebuild >/dev/null 2>build.log || {
+  "${gyp[0]}" "${gyp[@]:1}" rebuild >/dev/null 2>build.log || {
   cat build.log >&2
   exit 1
 })
