@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `ioready` command: `ioready serve`, `ioready watch PATH...`,
+ * `ioready --help`, `ioready --version`. Errors are one line on stderr
+ * (`ioready serve: ...`), never a stack trace; exit code 2 for a bad command
+ * line, 1 for anything else that stops it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CliError, UsageError } from './errors';
+
+const USAGE = `Usage: ioready <command> [options]
+
+Commands:
+  serve [options]     accept TCP connections, write what clients send to stdout
+  watch PATH...       print file-system events (inotify through epoll)
+
+Options:
+  -h, --help          show this help (ioready <command> --help for a command's)
+  -V, --version       show the version
+
+The seed's server, done right, on ioready's Epoll: https://www.npmjs.com/package/ioready
+`;
+
+function version(): string {
+  // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      process.stderr.write(USAGE);
+      return 2;
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case '-V':
+    case '--version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'serve':
+      return (await import('./serve')).serve(rest);
+    case 'watch':
+      return (await import('./watch')).watch(rest);
+    default:
+      throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
+  }
+}
+
+const command = process.argv[2];
+const prefix = command === 'serve' || command === 'watch' ? `ioready ${command}` : 'ioready';
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      const hint = err instanceof UsageError ? ` (see '${prefix} --help')` : '';
+      process.stderr.write(`${prefix}: ${err.message}${hint}\n`);
+      process.exit(err.exitCode);
+    }
+    // A bug, or a system error nobody expected: still one line, with its code.
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`${prefix}: ${e?.message ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

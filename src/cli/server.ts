@@ -1,0 +1,262 @@
+/**
+ * The seed's loop, done right: one Epoll watching a listening socket and its
+ * connections, on the Node event loop. It runs on the main thread, or in each
+ * worker of `--workers N`. Every byte a client sends goes to `sink`, in order;
+ * connections are watched for EPOLLIN | EPOLLRDHUP only, and a hang-up
+ * unregisters and closes them.
+ *
+ * Out of fds (EMFILE), the listener would stay readable and a naive loop
+ * would spin on accept(): libuv's trick keeps a spare fd (/dev/null) open,
+ * and on EMFILE closes it, accepts and closes the pending connections, and
+ * opens it again. Should even that fail, accepting pauses for a moment.
+ */
+import fs from 'node:fs';
+import { EPOLLEXCLUSIVE, EPOLLIN, EPOLLRDHUP, eventNames } from '../constants';
+import { Epoll } from '../epoll';
+import { close } from '../fd';
+import { type AcceptResult, accept, recv } from '../socket';
+import { TerminalEscaper } from './escape';
+import { LEVELS, type Logger, pyList } from './log';
+
+/** Where client bytes go (copied: `buf` is reused right after). */
+export type Sink = (buf: Uint8Array, off: number, len: number) => void;
+
+export interface ServerOptions {
+  /** The listening socket (owned by the caller, who closes it). */
+  listenFd: number;
+  /** Register the listener with EPOLLEXCLUSIVE (one listener shared by workers). */
+  exclusive: boolean;
+  log: Logger;
+  sink: Sink;
+  /** Escape control bytes (stdout is a terminal). */
+  escape: boolean;
+  /** Open connections, shared by every worker: `[0]` counts them. */
+  counter: Int32Array;
+  maxConnections: number;
+}
+
+interface Connection {
+  fd: number;
+  peer: string;
+  bytes: number;
+  escaper: TerminalEscaper | null;
+}
+
+const READ_SIZE = 1 << 16;
+/** Reads per event before giving the other ready fds their turn (level-triggered: the rest comes back). */
+const READS_PER_EVENT = 4;
+const ACCEPTS_PER_EVENT = 64;
+/** Bytes read from each connection when stopping. */
+const STOP_DRAIN_LIMIT = 1 << 24;
+const OUT_OF_FDS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
+export function formatPeer(a: { address: string; port: number; family: string }): string {
+  return a.family === 'ipv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+function openSpare(): number {
+  try {
+    return fs.openSync('/dev/null', 'r'); // close-on-exec, as every fd libuv opens
+  } catch {
+    return -1;
+  }
+}
+
+export class Server {
+  readonly #o: ServerOptions;
+  readonly #ep = new Epoll();
+  readonly #conns = new Map<number, Connection>();
+  readonly #buf = Buffer.allocUnsafe(READ_SIZE);
+  readonly #debug: boolean;
+  #spare = openSpare();
+  #listening = false;
+  #paused = false;
+  #resumeTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: ServerOptions) {
+    this.#o = options;
+    this.#debug = options.log.enabled(LEVELS.debug);
+  }
+
+  /** Open connections of this server. */
+  get connections(): number {
+    return this.#conns.size;
+  }
+
+  /** Watch the listener and start serving. */
+  start(): void {
+    this.#listen(true);
+    this.#ep.start(this.#onEvent);
+  }
+
+  /** Stop reading (and accepting) until resume(): stdout is behind. */
+  pause(): void {
+    if (this.#paused || this.#ep.closed) return;
+    this.#paused = true;
+    this.#ep.stop();
+  }
+
+  resume(): void {
+    if (!this.#paused || this.#ep.closed) return;
+    this.#paused = false;
+    this.#ep.start(this.#onEvent);
+  }
+
+  /**
+   * Stop accepting, read what each connection still has (without waiting),
+   * close every connection and the Epoll. The listener is left to its owner.
+   */
+  stop(): void {
+    if (this.#ep.closed) return;
+    this.#listen(false);
+    if (this.#resumeTimer !== null) clearTimeout(this.#resumeTimer);
+    for (const c of [...this.#conns.values()]) {
+      let total = 0;
+      for (;;) {
+        let n: number | null;
+        try {
+          n = recv(c.fd, this.#buf);
+        } catch (err) {
+          this.#close(c, (err as NodeJS.ErrnoException).code ?? 'error');
+          break;
+        }
+        if (n === 0) {
+          this.#close(c, 'EOF');
+          break;
+        }
+        if (n === null || total >= STOP_DRAIN_LIMIT) {
+          this.#close(c, 'server stopping');
+          break;
+        }
+        total += n;
+        this.#emit(c, n);
+      }
+    }
+    this.#ep.close();
+    if (this.#spare >= 0) close(this.#spare);
+    this.#spare = -1;
+  }
+
+  #listen(on: boolean): void {
+    if (on === this.#listening) return;
+    const fd = this.#o.listenFd;
+    if (on) this.#ep.register(fd, EPOLLIN | (this.#o.exclusive ? EPOLLEXCLUSIVE : 0));
+    else this.#ep.unregister(fd);
+    this.#listening = on;
+  }
+
+  #onEvent = (fd: number, events: number): void => {
+    if (this.#debug) this.#o.log.debug(`Received (${fd}): ${pyList(eventNames(events))}`);
+    if (fd === this.#o.listenFd) {
+      this.#accept();
+      return;
+    }
+    const c = this.#conns.get(fd);
+    if (c !== undefined) this.#read(c, events);
+  };
+
+  #accept(): void {
+    const { log, counter, maxConnections } = this.#o;
+    for (let i = 0; i < ACCEPTS_PER_EVENT; i++) {
+      let a: AcceptResult | null;
+      try {
+        a = accept(this.#o.listenFd);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (OUT_OF_FDS.has(code)) this.#outOfFds(code);
+        else if (code === 'ECONNABORTED' || code === 'EPROTO' || code === 'EPERM') continue; // that one is gone
+        else log.error(`accept: ${(err as Error).message}`);
+        return;
+      }
+      if (a === null) return;
+      const peer = formatPeer(a);
+      if (Atomics.add(counter, 0, 1) >= maxConnections) {
+        Atomics.sub(counter, 0, 1);
+        close(a.fd);
+        log.warning(`Connection (${a.fd}) from ${peer} closed at once: ${maxConnections} open (--max-connections)`);
+        continue;
+      }
+      try {
+        this.#ep.register(a.fd, EPOLLIN | EPOLLRDHUP);
+      } catch (err) {
+        Atomics.sub(counter, 0, 1);
+        close(a.fd);
+        log.error(`Connection (${a.fd}) from ${peer} closed at once: ${(err as Error).message}`);
+        continue;
+      }
+      this.#conns.set(a.fd, { fd: a.fd, peer, bytes: 0, escaper: this.#o.escape ? new TerminalEscaper() : null });
+      log.info(`Connection (${a.fd}) from ${peer}`);
+    }
+  }
+
+  /** accept() said EMFILE (or ENFILE...): drop what is pending, never spin. */
+  #outOfFds(code: string): void {
+    const { log, listenFd } = this.#o;
+    if (this.#spare >= 0) {
+      close(this.#spare);
+      this.#spare = -1;
+      for (;;) {
+        let a: AcceptResult | null;
+        try {
+          a = accept(listenFd);
+        } catch {
+          break;
+        }
+        if (a === null) break;
+        close(a.fd);
+        log.warning(`Out of file descriptors (${code}): connection from ${formatPeer(a)} closed at once`);
+      }
+      this.#spare = openSpare();
+      if (this.#spare >= 0) return;
+    }
+    // No spare to free: stop watching the listener for a while.
+    log.warning(`Out of file descriptors (${code}): not accepting for 100 ms`);
+    this.#listen(false);
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = null;
+      if (this.#spare < 0) this.#spare = openSpare();
+      if (!this.#ep.closed) this.#listen(true);
+    }, 100);
+  }
+
+  #read(c: Connection, events: number): void {
+    for (let i = 0; i < READS_PER_EVENT; i++) {
+      let n: number | null;
+      try {
+        n = recv(c.fd, this.#buf);
+      } catch (err) {
+        this.#close(c, (err as NodeJS.ErrnoException).code ?? 'error'); // ECONNRESET...
+        return;
+      }
+      if (n === null) return;
+      if (n === 0) {
+        this.#close(c, 'EOF');
+        return;
+      }
+      this.#emit(c, n);
+      // A short read drained the socket, unless the peer hung up: then read on to the EOF.
+      if (n < READ_SIZE && (events & EPOLLRDHUP) === 0) return;
+    }
+  }
+
+  #emit(c: Connection, n: number): void {
+    c.bytes += n;
+    if (c.escaper === null) this.#o.sink(this.#buf, 0, n);
+    else {
+      const shown = c.escaper.feed(this.#buf, 0, n);
+      this.#o.sink(shown, 0, shown.length);
+    }
+  }
+
+  #close(c: Connection, why: string): void {
+    this.#conns.delete(c.fd);
+    this.#ep.unregister(c.fd);
+    close(c.fd);
+    Atomics.sub(this.#o.counter, 0, 1);
+    if (c.escaper !== null) {
+      const tail = c.escaper.end();
+      this.#o.sink(tail, 0, tail.length);
+    }
+    this.#o.log.info(`Connection (${c.fd}) from ${c.peer} closed (${why}) after ${c.bytes} bytes`);
+  }
+}
