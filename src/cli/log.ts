@@ -39,26 +39,29 @@ export function pyList(items: readonly string[]): string {
   return `[${items.map((s) => `'${s}'`).join(', ')}]`;
 }
 
-let waiter: Epoll | null = null;
-
 /**
  * Write all of `buf` to `fd`, waiting (blocking the thread, as Python's
  * logging does) while a non-blocking fd is full.
  */
 export function writeAllBlocking(fd: number, buf: Buffer): void {
   let off = 0;
-  while (off < buf.length) {
-    const n = write(fd, buf, off);
-    if (n !== null) {
-      off += n;
-      continue;
+  let waiter: Epoll | null = null;
+  try {
+    while (off < buf.length) {
+      const n = write(fd, buf, off);
+      if (n !== null) {
+        off += n;
+        continue;
+      }
+      // EAGAIN: only pipes, sockets and terminals say so, and epoll takes those.
+      if (waiter === null) {
+        waiter = new Epoll();
+        waiter.register(fd, EPOLLOUT);
+      }
+      waiter.poll(1000);
     }
-    // EAGAIN: only pipes, sockets and terminals say so, and epoll takes those.
-    if (waiter === null) {
-      waiter = new Epoll();
-      waiter.register(fd, EPOLLOUT);
-    }
-    waiter.poll(1000);
+  } finally {
+    waiter?.close(); // made only when needed: the fd count stays flat
   }
 }
 

@@ -128,6 +128,11 @@ export class Output {
   /** @throws SystemError EBADF if `fd` is closed */
   constructor(fd = 1) {
     this.#target = openTarget(fd);
+    if (this.#target.pollable) {
+      // Made now, not at the first EAGAIN, so that the fd count stays flat.
+      this.#waiting = new Epoll();
+      this.#waiting.register(this.#target.fd, EPOLLOUT);
+    }
   }
 
   /** Bytes accepted but not yet written. */
@@ -203,11 +208,7 @@ export class Output {
       setTimeout(this.#flush, 1);
       return;
     }
-    if (this.#waiting === null) {
-      this.#waiting = new Epoll();
-      this.#waiting.register(this.#target.fd, EPOLLOUT);
-    }
-    this.#waiting.start(this.#flush);
+    this.#waiting!.start(this.#flush);
   }
 
   #fail(err: Error): void {

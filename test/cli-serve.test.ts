@@ -1,0 +1,446 @@
+// `ioready serve` with real clients: Node's net, Python's socket, telnet in
+// tmux; bytes compared exactly; error exits; signals; EMFILE; workers.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pipe, socketpair } from '../src/index';
+import {
+  Proc, connect, hasCommand, pseudoRandomBytes, runCli, sendAll, sq, startServe, tmux, NODE_TSX, MAIN,
+} from './cli-helpers';
+import { ROOT, hasPython, sleep } from './helpers';
+
+const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - ioready\.serve(\.w\d+)? - (DEBUG|INFO|WARNING|ERROR) - \S/;
+
+/** Count of 'closed (...)' log lines. */
+const closedCount = (p: Proc): number => (p.stderr.match(/ closed \(/g) ?? []).length;
+
+describe('ioready serve: command line', { concurrency: true }, () => {
+  test('--help and --version print to stdout and exit 0', async () => {
+    const [help, serveHelp, version] = await Promise.all([runCli(['--help']), runCli(['serve', '--help']), runCli(['--version'])]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: ioready <command>/);
+    assert.match(help.stdout, /serve/);
+    assert.match(help.stdout, /watch PATH/);
+    assert.equal(serveHelp.code, 0);
+    for (const opt of ['--host', '--port', '--backlog', '--max-connections', '--workers', '--raw', '--log-level']) {
+      assert.ok(serveHelp.stdout.includes(opt), opt);
+    }
+    assert.equal(version.code, 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.stdout, `${pkg.version}\n`);
+    for (const r of [help, serveHelp, version]) assert.equal(r.stderr, '');
+  });
+
+  test('every bad command line, port in use, bad host: one line on stderr, no stack, non-zero exit', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as net.AddressInfo).port;
+    const cases: Array<[string[], number, RegExp]> = [
+      [['serve', '--port', 'abc'], 2, /^ioready serve: --port must be an integer from 0 to 65535, not 'abc'/],
+      [['serve', '--port', '65536'], 2, /--port must be an integer from 0 to 65535, not '65536'/],
+      [['serve', '--port=-1'], 2, /--port must be an integer from 0 to 65535, not '-1'/],
+      [['serve', '--port', '80.5'], 2, /--port must be an integer/],
+      [['serve', '--port'], 2, /^ioready serve: option '--port' needs a value/],
+      [['serve', '--host', 'example.com'], 2, /^ioready serve: --host must be an IP address .*not 'example.com'/],
+      [['serve', '--host', '999.1.1.1'], 2, /--host must be an IP address/],
+      [['serve', '--bogus'], 2, /^ioready serve: unknown option '--bogus'/],
+      [['serve', '-x'], 2, /^ioready serve: unknown option '-x'/],
+      [['serve', '--raw=yes'], 2, /option '--raw' takes no value/],
+      [['serve', 'extra'], 2, /unexpected argument 'extra'/],
+      [['serve', '--log-level', 'loud'], 2, /--log-level must be debug, info, warning or error, not 'loud'/],
+      [['serve', '--workers', '0'], 2, /--workers must be an integer from 1 to 256, not '0'/],
+      [['serve', '--backlog', 'x'], 2, /--backlog must be an integer/],
+      [['serve', '--max-connections', '0'], 2, /--max-connections must be an integer from 1/],
+      [['frobnicate'], 2, /^ioready: unknown command 'frobnicate'/],
+      [['--frob'], 2, /^ioready: unknown option '--frob'/],
+      [['serve', '--port', String(busyPort)], 1, new RegExp(`^ioready serve: cannot listen on 127.0.0.1:${busyPort}: address already in use \\(EADDRINUSE\\)\n`)],
+      [['serve', '--port', String(busyPort), '--workers', '2'], 1, /address already in use \(EADDRINUSE\)\n/],
+      [['serve', '--host', '192.0.2.1'], 1, /^ioready serve: cannot listen on 192.0.2.1:9999: no such address on this machine \(EADDRNOTAVAIL\)\n/],
+    ];
+    try {
+      const results = await Promise.all(cases.map(([args]) => runCli(args)));
+      results.forEach((r, i) => {
+        const [args, code, re] = cases[i]!;
+        const what = `ioready ${args.join(' ')}: ${r.stderr}`;
+        assert.equal(r.code, code, what);
+        assert.equal(r.stdout, '', what);
+        assert.equal(r.stderr.split('\n').length, 2, `one line: ${what}`);
+        assert.match(r.stderr, re, what);
+        assert.doesNotMatch(r.stderr, /^\s+at /m, what);
+      });
+    } finally {
+      busy.close();
+    }
+  });
+
+  test('no command: the usage on stderr, exit 2', async () => {
+    const r = await runCli([]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Usage: ioready/);
+  });
+
+  const unprivStart = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+  const canDrop = process.getuid?.() === 0 && hasCommand('runuser') && unprivStart > 80;
+  test('permission denied: port 80 as nobody', { skip: !canDrop && 'needs root, runuser and a privileged port 80' }, () => {
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', MAIN, 'serve', '--port', '80'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: os.tmpdir() },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      `ioready serve: cannot listen on 127.0.0.1:80: permission denied (EACCES): ports below ${unprivStart} need root or CAP_NET_BIND_SERVICE\n`,
+    );
+  });
+});
+
+describe('ioready serve: clients', () => {
+  test('Node and Python clients: every byte value, exactly, on a stdout pipe; logs in the seed format', async () => {
+    const [p, port] = await startServe([]);
+    try {
+      const all = Buffer.alloc(256 * 64);
+      for (let i = 0; i < all.length; i++) all[i] = i & 255;
+      const big = pseudoRandomBytes(1 << 20, 7);
+      await sendAll(port, all);
+      await sendAll(port, big);
+      let expected = Buffer.concat([all, big]);
+      if (hasPython) {
+        const py = spawnSync('python3', ['-c', `
+import socket
+s = socket.create_connection(('127.0.0.1', ${port}))
+s.sendall(bytes(range(256)) * 3 + b'python\\r\\n')
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+s.close()
+`]);
+        assert.equal(py.status, 0, py.stderr.toString());
+        expected = Buffer.concat([expected, Buffer.from([...Array(3)].flatMap(() => [...Array(256).keys()])), Buffer.from('python\r\n')]);
+      }
+      await p.waitOut(expected.length);
+      p.kill('SIGINT');
+      const { code } = await p.exited;
+      assert.equal(code, 0);
+      assert.ok(p.out.equals(expected), `stdout differs (${p.out.length} vs ${expected.length} bytes)`);
+      // The seed's format: a line per event with the flag names, and per connection.
+      const lines = p.stderr.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, LOG_LINE);
+      assert.match(p.stderr, /- ioready\.serve - DEBUG - Received \(\d+\): \['EPOLLIN'\]\n/);
+      assert.match(p.stderr, /- DEBUG - Received \(\d+\): \['EPOLLIN', 'EPOLLRDHUP'\]\n/);
+      assert.match(p.stderr, /- INFO - Connection \(\d+\) from 127\.0\.0\.1:\d+\n/);
+      assert.match(p.stderr, new RegExp(`- INFO - Connection \\(\\d+\\) from 127\\.0\\.0\\.1:\\d+ closed \\(EOF\\) after ${big.length} bytes\\n`));
+      assert.match(p.stderr, /- INFO - SIGINT: no longer accepting; flushing and closing\n/);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  test('asctime is local time (TZ) with milliseconds, as Python logging', async () => {
+    const [p] = await startServe(['--log-level', 'info'], { env: { ...process.env, TZ: 'Asia/Kolkata' } });
+    p.kill('SIGTERM');
+    await p.exited;
+    const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) - ioready\.serve - INFO - Listening/.exec(p.stderr);
+    assert.ok(m, p.stderr);
+    // UTC+05:30: the logged wall-clock time minus 5.5 h is within a minute of now.
+    const logged = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!) - 5.5 * 3600e3;
+    assert.ok(Math.abs(logged - Date.now()) < 60e3, `${m[0]} vs ${new Date().toISOString()}`);
+    assert.doesNotMatch(p.stderr, /DEBUG/); // --log-level info
+  });
+
+  test('1,000 concurrent clients, nothing lost; awkward clients; fds back to baseline', async () => {
+    const [p, port] = await startServe(['--log-level', 'info', '--backlog', '2048'], { ulimit: 4096 });
+    try {
+      await sleep(200);
+      const baseline = p.fdCount();
+      const lines = Array.from({ length: 1000 }, (_, i) => `client ${i} ${pseudoRandomBytes(24, i + 1).toString('hex')}\n`);
+
+      // A client that sends nothing, one that hangs up mid-send (RST), one
+      // that sends a byte every 100 ms, alongside the thousand.
+      const silent = await connect(port);
+      const slow = await connect(port);
+      const slowBytes = 'slowly!!';
+      const slowDone = (async () => {
+        for (const ch of slowBytes) {
+          slow.write(ch);
+          await sleep(100);
+        }
+        slow.end();
+      })();
+      const rude = await connect(port);
+      rude.write(Buffer.alloc(100000, 'r'));
+      await sleep(50);
+      rude.resetAndDestroy();
+
+      await Promise.all(lines.map((line) => sendAll(port, line)));
+      await slowDone;
+      silent.end();
+      await p.until(() => closedCount(p) === 1003, '1003 connections closed');
+
+      const out = p.out.toString('latin1');
+      // The slow client's bytes come whole and in order, whatever came in between
+      // (its bytes were read one at a time: pick them out by elimination).
+      const rest = out.replace(/client \d+ [0-9a-f]{48}\n/g, '').replace(/r/g, '');
+      assert.equal(rest, slowBytes);
+      const got = out.match(/client \d+ [0-9a-f]{48}\n/g) ?? [];
+      assert.equal(got.length, 1000);
+      assert.deepEqual([...got].sort(), [...lines].sort());
+      assert.match(p.stderr, /closed \((ECONNRESET|EOF)\) after \d+ bytes/);
+      assert.match(p.stderr, /closed \(EOF\) after 0 bytes/); // the silent one
+      assert.match(p.stderr, /closed \(EOF\) after 8 bytes/); // the slow one
+      assert.equal(p.fdCount(), baseline);
+      p.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  for (const workers of [1, 2]) {
+    test(`8 streams at once keep their byte order${workers > 1 ? ' (--workers 2)' : ''}`, async () => {
+      const [p, port] = await startServe(['--log-level', 'info', '--workers', String(workers)]);
+      try {
+        // Client k sends only bytes with b % 8 === k: stdout can be split back per client.
+        const streams = Array.from({ length: 8 }, (_, k) => {
+          const b = pseudoRandomBytes(256 << 10, k + 11);
+          for (let i = 0; i < b.length; i++) b[i] = (b[i]! & 0xf8) | k;
+          return b;
+        });
+        await Promise.all(streams.map((s) => sendAll(port, s)));
+        await p.waitOut(8 * (256 << 10));
+        p.kill('SIGTERM');
+        assert.equal((await p.exited).code, 0);
+        const out = p.out;
+        assert.equal(out.length, 8 * (256 << 10));
+        const split = streams.map(() => Buffer.alloc(256 << 10));
+        const at = new Array<number>(8).fill(0);
+        for (const byte of out) split[byte & 7]![at[byte & 7]!++] = byte;
+        split.forEach((s, k) => assert.ok(s.equals(streams[k]!), `client ${k}'s bytes`));
+        if (workers > 1) assert.match(p.stderr, /with 2 workers \(SO_REUSEPORT\)/);
+      } finally {
+        p.kill('SIGKILL');
+      }
+    });
+  }
+
+  test('--workers 2: 1,000 clients, nothing lost, both workers serve', async () => {
+    const [p, port] = await startServe(['--log-level', 'info', '--workers', '2', '--backlog', '2048'], { ulimit: 4096 });
+    try {
+      const lines = Array.from({ length: 1000 }, (_, i) => `w${i}:${pseudoRandomBytes(16, i + 5).toString('base64')}\n`);
+      await Promise.all(lines.map((line) => sendAll(port, line)));
+      await p.until(() => closedCount(p) === 1000, '1000 closed');
+      const got = p.out.toString().split(/(?<=\n)/);
+      assert.deepEqual(got.sort(), [...lines].sort());
+      const perWorker = [1, 2].map((w) => (p.stderr.match(new RegExp(`ioready\\.serve\\.w${w} - INFO - Connection \\(\\d+\\) from \\S+\\n`, 'g')) ?? []).length);
+      assert.equal(perWorker[0]! + perWorker[1]!, 1000);
+      assert.ok(perWorker[0]! > 100 && perWorker[1]! > 100, `spread over both workers: ${perWorker}`);
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  test('--max-connections 2: the third is closed at once, the first two still served', async () => {
+    const [p, port] = await startServe(['--log-level', 'info', '--max-connections', '2']);
+    try {
+      const a = await connect(port);
+      const b = await connect(port);
+      await p.until(() => (p.stderr.match(/INFO - Connection \(\d+\) from/g) ?? []).length === 2, 'two connections');
+      const c = await connect(port);
+      const cClosed = new Promise<void>((resolve) => c.on('close', () => resolve()));
+      c.on('error', () => {});
+      c.resume();
+      await cClosed;
+      await p.waitLog(/WARNING - Connection \(\d+\) from 127\.0\.0\.1:\d+ closed at once: 2 open \(--max-connections\)/);
+      a.end('from a\n');
+      await p.waitOut(7);
+      b.end('from b\n');
+      await p.waitOut(14);
+      assert.equal(p.out.toString(), 'from a\nfrom b\n');
+      p.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  test('out of fds (ulimit -n 64): no spinning, the listener survives, serving resumes', async () => {
+    const [p, port] = await startServe(['--log-level', 'info'], { ulimit: 64 });
+    try {
+      await sleep(200);
+      const baseline = p.fdCount();
+      const clients = await Promise.all(Array.from({ length: 80 }, () => connect(port)));
+      const closedByServer = clients.map((s) => {
+        s.on('error', () => {});
+        s.resume();
+        return new Promise<boolean>((resolve) => {
+          s.on('close', () => resolve(true));
+          setTimeout(() => resolve(false), 1500);
+        });
+      });
+      await p.waitLog(/WARNING - Out of file descriptors \(EMFILE\): connection from 127\.0\.0\.1:\d+ closed at once/);
+      const t0 = p.cpuTicks();
+      const dropped = (await Promise.all(closedByServer)).filter(Boolean).length;
+      const spent = p.cpuTicks() - t0; // over 1.5 s of 80 clients holding on
+      assert.ok(dropped > 0 && dropped < 80, `dropped ${dropped}`);
+      assert.ok(spent < 40, `CPU ticks while out of fds: ${spent}`); // a spinning loop burns ~150
+      for (const s of clients) s.destroy();
+      await p.until(() => closedCount(p) === 80 - dropped, 'served ones closed');
+      await sendAll(port, 'still serving\n');
+      await p.waitOut(14);
+      assert.ok(p.out.toString().endsWith('still serving\n'));
+      await p.until(() => p.fdCount() === baseline, `fd count back to ${baseline}`, 5000);
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+});
+
+describe('ioready serve: stdout kinds and signals', () => {
+  test('stdout a pipe nobody reads for a while: reading pauses, SIGTERM flushes everything read, exit 0', async () => {
+    const [r, w] = pipe({ nonblock: false });
+    const [p, port] = await startServe(['--log-level', 'info'], { stdout: w });
+    fs.closeSync(w);
+    try {
+      const data = pseudoRandomBytes(12 << 20, 3);
+      const s = await connect(port);
+      s.on('error', () => {});
+      s.write(data);
+      await sleep(1500); // the server fills the pipe, queues up to its high-water mark, then pauses
+      const reader = fs.createReadStream('', { fd: r });
+      const chunks: Buffer[] = [];
+      reader.on('data', (d) => chunks.push(d as Buffer));
+      const ended = new Promise((resolve) => reader.on('close', resolve));
+      p.kill('SIGTERM');
+      const { code } = await p.exited;
+      await ended;
+      s.destroy();
+      assert.equal(code, 0, p.stderr);
+      const out = Buffer.concat(chunks);
+      const m = /closed \(server stopping\) after (\d+) bytes/.exec(p.stderr);
+      assert.ok(m, p.stderr);
+      assert.equal(out.length, Number(m[1]));
+      assert.ok(out.length > 4 << 20 && out.length <= data.length, `${out.length} bytes read before the stop`);
+      assert.ok(out.equals(data.subarray(0, out.length)), 'stdout is exactly what was read, in order');
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  test('stdout a socket, a regular file, /dev/null', async () => {
+    const [a, b] = socketpair({ nonblock: false });
+    const file = path.join(os.tmpdir(), `ioready-serve-${process.pid}.out`);
+    const fileFd = fs.openSync(file, 'w');
+    const devnull = fs.openSync('/dev/null', 'w');
+    const data = pseudoRandomBytes(3 << 20, 9);
+    try {
+      const sockReader = new net.Socket({ fd: b, readable: true, writable: false });
+      const sockChunks: Buffer[] = [];
+      sockReader.on('data', (d) => sockChunks.push(d));
+      const sockClosed = new Promise((resolve) => sockReader.on('close', resolve));
+      for (const fd of [a, fileFd, devnull]) {
+        const [p, port] = await startServe(['--log-level', 'info'], { stdout: fd });
+        fs.closeSync(fd);
+        await sendAll(port, data);
+        await p.waitLog(/closed \(EOF\)/);
+        p.kill('SIGINT');
+        assert.equal((await p.exited).code, 0, p.stderr);
+      }
+      await sockClosed;
+      assert.ok(Buffer.concat(sockChunks).equals(data), 'socket stdout');
+      assert.ok(fs.readFileSync(file).equals(data), 'file stdout');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('SIGINT with a client still connected: what it sent is on stdout, exit 0', async () => {
+    const [p, port] = await startServe([]);
+    const s = await connect(port);
+    s.on('error', () => {});
+    s.write('before the signal\n');
+    await p.waitOut(18);
+    s.write('and more\n');
+    await p.waitOut(27);
+    p.kill('SIGINT');
+    const { code } = await p.exited;
+    assert.equal(code, 0);
+    assert.equal(p.out.toString(), 'before the signal\nand more\n');
+    assert.match(p.stderr, /closed \(server stopping\) after 27 bytes/);
+    s.destroy();
+  });
+});
+
+const tmuxOk = hasCommand('tmux');
+describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () => {
+  const sock = `ioready-test-${process.pid}`;
+  const tm = (...args: string[]): string => tmux('-L', sock, ...args);
+  const logFile = (name: string): string => path.join(os.tmpdir(), `ioready-${process.pid}-${name}.log`);
+
+  /** Run serve in a tmux window (stdout a terminal); resolves with its port. */
+  async function serveInTmux(name: string, args: string[]): Promise<number> {
+    const log = logFile(name);
+    fs.writeFileSync(log, '');
+    tm('new-session', '-d', '-s', name, '-x', '160', '-y', '40',
+      `cd ${sq(ROOT)} && ${NODE_TSX} ${MAIN} serve --port 0 --log-level info ${args.join(' ')} 2>${sq(log)}; sleep 30`);
+    const end = Date.now() + 20000;
+    for (;;) {
+      const m = /Listening on \S+:(\d+)/.exec(fs.readFileSync(log, 'utf8'));
+      if (m) return Number(m[1]);
+      if (Date.now() > end) throw new Error(`no port: ${fs.readFileSync(log, 'utf8')}`);
+      await sleep(50);
+    }
+  }
+
+  async function paneShows(name: string, text: string): Promise<string> {
+    const end = Date.now() + 10000;
+    for (;;) {
+      const pane = tm('capture-pane', '-p', '-t', name);
+      if (pane.includes(text)) return pane;
+      if (Date.now() > end) throw new Error(`pane lacks ${JSON.stringify(text)}:\n${pane}`);
+      await sleep(50);
+    }
+  }
+
+  test('control bytes are shown escaped on a terminal, raw with --raw', async (t) => {
+    t.after(() => spawnSync('tmux', ['-L', sock, 'kill-server']));
+    const escPort = await serveInTmux('esc', []);
+    await sendAll(escPort, 'A\x1b[31mB\x07C\x00D\u009bE\tF\xff\n');
+    // \xff went out as UTF-8 (c3 bf: valid, shown as is); U+009B as c2 9b: escaped.
+    const pane = await paneShows('esc', 'A\\x1b[31mB\\x07C\\x00D\\xc2\\x9bE');
+    assert.ok(pane.includes('\u00ff'), pane);
+
+    const rawPort = await serveInTmux('raw', ['--raw']);
+    await sendAll(rawPort, 'X\x1b[1mBOLD\x1b[0mY\n');
+    const rawPane = await paneShows('raw', 'XBOLDY');
+    assert.ok(!rawPane.includes('\\x1b'), rawPane);
+  });
+
+  test('telnet typed into in tmux: its line on stdout', { skip: !hasCommand('telnet') && 'no telnet' }, async (t) => {
+    t.after(() => spawnSync('tmux', ['-L', sock, 'kill-server']));
+    const [p, port] = await startServe(['--log-level', 'info']);
+    try {
+      tm('new-session', '-d', '-s', 'telnet', '-x', '120', '-y', '30', `telnet 127.0.0.1 ${port}`);
+      await p.waitLog(/Connection \(\d+\) from 127\.0\.0\.1/);
+      tm('send-keys', '-t', 'telnet', 'hello from telnet', 'Enter');
+      await p.waitOut(19);
+      assert.equal(p.out.toString(), 'hello from telnet\r\n');
+      tm('send-keys', '-t', 'telnet', 'C-]');
+      await sleep(300);
+      tm('send-keys', '-t', 'telnet', 'quit', 'Enter');
+      await p.waitLog(/closed \(EOF\) after 19 bytes/);
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+});
