@@ -31,9 +31,16 @@ function secondByteOk(lead: number, b: number): boolean {
 const isContinuation = (b: number): boolean => b >= 0x80 && b <= 0xbf;
 
 const isControl = (b: number): boolean => (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f;
+const isAnyControl = (b: number): boolean => b < 0x20 || b === 0x7f;
 
 export class TerminalEscaper {
   #held: Buffer | null = null;
+  readonly #isControl: (b: number) => boolean;
+
+  /** @param escapeLineBreaks escape \n \r \t too (text that must stay on one line) */
+  constructor(escapeLineBreaks = false) {
+    this.#isControl = escapeLineBreaks ? isAnyControl : isControl;
+  }
 
   /** The terminal-safe form of `buf[off, off + len)`. */
   feed(buf: Buffer, off: number, len: number): Buffer {
@@ -54,7 +61,7 @@ export class TerminalEscaper {
     while (i < src.length) {
       const b = src[i]!;
       if (b < 0x80) {
-        if (isControl(b)) escape(b);
+        if (this.#isControl(b)) escape(b);
         else out[o++] = b;
         i++;
         continue;
