@@ -35,13 +35,6 @@ export interface ServerOptions {
   maxConnections: number;
 }
 
-interface Connection {
-  fd: number;
-  peer: string;
-  bytes: number;
-  escaper: TerminalEscaper | null;
-}
-
 const READ_SIZE = 1 << 16;
 /** Reads per event before giving the other ready fds their turn (level-triggered: the rest comes back). */
 const READS_PER_EVENT = 4;
@@ -62,10 +55,72 @@ function openSpare(): number {
   }
 }
 
+/**
+ * What the server knows of its connections, in arrays indexed by fd (fds are
+ * small dense integers): no object per connection, so an idle connection
+ * costs a few bytes of memory, its peer's address string included.
+ */
+class Connections {
+  open = new Uint8Array(256);
+  bytes = new Float64Array(256);
+  port = new Uint16Array(256);
+  address: string[] = [];
+  family: string[] = [];
+  escapers = new Map<number, TerminalEscaper>();
+  count = 0;
+
+  add(a: AcceptResult, escaper: TerminalEscaper | null): void {
+    const fd = a.fd;
+    if (fd >= this.open.length) this.#grow(fd + 1);
+    this.open[fd] = 1;
+    this.bytes[fd] = 0;
+    this.port[fd] = a.port;
+    this.address[fd] = a.address;
+    this.family[fd] = a.family;
+    if (escaper !== null) this.escapers.set(fd, escaper);
+    this.count++;
+  }
+
+  has(fd: number): boolean {
+    return fd < this.open.length && this.open[fd] === 1;
+  }
+
+  delete(fd: number): void {
+    this.open[fd] = 0;
+    this.escapers.delete(fd);
+    this.count--;
+  }
+
+  peer(fd: number): string {
+    return formatPeer({ address: this.address[fd]!, port: this.port[fd]!, family: this.family[fd]! });
+  }
+
+  /** The open connections' fds. */
+  fds(): number[] {
+    const out: number[] = [];
+    for (let fd = 0; fd < this.open.length; fd++) if (this.open[fd] === 1) out.push(fd);
+    return out;
+  }
+
+  #grow(min: number): void {
+    let size = this.open.length * 2;
+    while (size < min) size *= 2;
+    const open = new Uint8Array(size);
+    open.set(this.open);
+    this.open = open;
+    const bytes = new Float64Array(size);
+    bytes.set(this.bytes);
+    this.bytes = bytes;
+    const port = new Uint16Array(size);
+    port.set(this.port);
+    this.port = port;
+  }
+}
+
 export class Server {
   readonly #o: ServerOptions;
   readonly #ep = new Epoll();
-  readonly #conns = new Map<number, Connection>();
+  readonly #conns = new Connections();
   readonly #buf = Buffer.allocUnsafe(READ_SIZE);
   readonly #debug: boolean;
   #spare = openSpare();
@@ -80,7 +135,7 @@ export class Server {
 
   /** Open connections of this server. */
   get connections(): number {
-    return this.#conns.size;
+    return this.#conns.count;
   }
 
   /** Watch the listener and start serving. */
@@ -110,12 +165,12 @@ export class Server {
     if (this.#ep.closed) return;
     this.#listen(false);
     if (this.#resumeTimer !== null) clearTimeout(this.#resumeTimer);
-    for (const c of [...this.#conns.values()]) {
+    for (const c of this.#conns.fds()) {
       let total = 0;
       for (;;) {
         let n: number | null;
         try {
-          n = recv(c.fd, this.#buf);
+          n = recv(c, this.#buf);
         } catch (err) {
           this.#close(c, (err as NodeJS.ErrnoException).code ?? 'error');
           break;
@@ -151,8 +206,7 @@ export class Server {
       this.#accept();
       return;
     }
-    const c = this.#conns.get(fd);
-    if (c !== undefined) this.#read(c, events);
+    if (this.#conns.has(fd)) this.#read(fd, events);
   };
 
   #accept(): void {
@@ -169,11 +223,10 @@ export class Server {
         return;
       }
       if (a === null) return;
-      const peer = formatPeer(a);
       if (Atomics.add(counter, 0, 1) >= maxConnections) {
         Atomics.sub(counter, 0, 1);
         close(a.fd);
-        log.warning(`Connection (${a.fd}) from ${peer} closed at once: ${maxConnections} open (--max-connections)`);
+        log.warning(`Connection (${a.fd}) from ${formatPeer(a)} closed at once: ${maxConnections} open (--max-connections)`);
         continue;
       }
       try {
@@ -181,11 +234,11 @@ export class Server {
       } catch (err) {
         Atomics.sub(counter, 0, 1);
         close(a.fd);
-        log.error(`Connection (${a.fd}) from ${peer} closed at once: ${(err as Error).message}`);
+        log.error(`Connection (${a.fd}) from ${formatPeer(a)} closed at once: ${(err as Error).message}`);
         continue;
       }
-      this.#conns.set(a.fd, { fd: a.fd, peer, bytes: 0, escaper: this.#o.escape ? new TerminalEscaper() : null });
-      log.info(`Connection (${a.fd}) from ${peer}`);
+      this.#conns.add(a, this.#o.escape ? new TerminalEscaper() : null);
+      if (log.enabled(LEVELS.info)) log.info(`Connection (${a.fd}) from ${formatPeer(a)}`);
     }
   }
 
@@ -219,44 +272,47 @@ export class Server {
     }, 100);
   }
 
-  #read(c: Connection, events: number): void {
+  #read(fd: number, events: number): void {
     for (let i = 0; i < READS_PER_EVENT; i++) {
       let n: number | null;
       try {
-        n = recv(c.fd, this.#buf);
+        n = recv(fd, this.#buf);
       } catch (err) {
-        this.#close(c, (err as NodeJS.ErrnoException).code ?? 'error'); // ECONNRESET...
+        this.#close(fd, (err as NodeJS.ErrnoException).code ?? 'error'); // ECONNRESET...
         return;
       }
       if (n === null) return;
       if (n === 0) {
-        this.#close(c, 'EOF');
+        this.#close(fd, 'EOF');
         return;
       }
-      this.#emit(c, n);
+      this.#emit(fd, n);
       // A short read drained the socket, unless the peer hung up: then read on to the EOF.
       if (n < READ_SIZE && (events & EPOLLRDHUP) === 0) return;
     }
   }
 
-  #emit(c: Connection, n: number): void {
-    c.bytes += n;
-    if (c.escaper === null) this.#o.sink(this.#buf, 0, n);
+  #emit(fd: number, n: number): void {
+    this.#conns.bytes[fd]! += n;
+    const escaper = this.#o.escape ? this.#conns.escapers.get(fd) : undefined;
+    if (escaper === undefined) this.#o.sink(this.#buf, 0, n);
     else {
-      const shown = c.escaper.feed(this.#buf, 0, n);
+      const shown = escaper.feed(this.#buf, 0, n);
       this.#o.sink(shown, 0, shown.length);
     }
   }
 
-  #close(c: Connection, why: string): void {
-    this.#conns.delete(c.fd);
-    this.#ep.unregister(c.fd);
-    close(c.fd);
+  #close(fd: number, why: string): void {
+    const escaper = this.#conns.escapers.get(fd);
+    this.#conns.delete(fd);
+    this.#ep.unregister(fd);
+    close(fd);
     Atomics.sub(this.#o.counter, 0, 1);
-    if (c.escaper !== null) {
-      const tail = c.escaper.end();
+    if (escaper !== undefined) {
+      const tail = escaper.end();
       this.#o.sink(tail, 0, tail.length);
     }
-    this.#o.log.info(`Connection (${c.fd}) from ${c.peer} closed (${why}) after ${c.bytes} bytes`);
+    const { log } = this.#o;
+    if (log.enabled(LEVELS.info)) log.info(`Connection (${fd}) from ${this.#conns.peer(fd)} closed (${why}) after ${this.#conns.bytes[fd]} bytes`);
   }
 }
