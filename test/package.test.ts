@@ -1,0 +1,271 @@
+// The built package (dist/) as users load it: one Epoll for require and import,
+// the `exports` map, the drop-in for fivdi's `epoll` (checked against the real
+// one, a devDependency), and the thread bridge Bun and Deno use, run under Node.
+// The slow checks (npm pack + install without a compiler, Bun, Deno, fivdi's own
+// tests) are `npm run test:pack`, `npm run test:runtimes`, `npm run test:fivdi`.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { fdCount, ROOT, runNode, sleep } from './helpers';
+
+type Index = typeof import('../src/index');
+type Compat = typeof import('../src/compat/epoll');
+type CompatEpoll = InstanceType<Compat['Epoll']>;
+
+const DIST = path.join(ROOT, 'dist');
+
+/** The newest mtime under dir of files matching re. */
+function newest(dir: string, re: RegExp): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && re.test(e.name)) t = Math.max(t, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+let cjs: Index;
+let compat: Compat;
+
+before(() => {
+  // Build dist/ when it is missing or older than src/ (a no-op on a fresh build).
+  const built = fs.existsSync(path.join(DIST, 'index.mjs')) ? fs.statSync(path.join(DIST, 'index.mjs')).mtimeMs : 0;
+  if (built < newest(path.join(ROOT, 'src'), /\.ts$/)) {
+    try {
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+    } catch (err) {
+      const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+      throw new Error(`dist/ is older than src/ and 'npm run build' failed:\n${out}`);
+    }
+  }
+  cjs = require(path.join(DIST, 'index.js')) as Index;
+  compat = require(path.join(DIST, 'compat', 'epoll.js')) as Compat;
+});
+
+describe('package shape', () => {
+  test("require('ioready') and import('ioready') give the same Epoll class", () => {
+    // Plain node, no tsx in between: what an ES module user gets.
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      import assert from 'node:assert/strict';
+      import { createRequire } from 'node:module';
+      import * as esm from ${JSON.stringify(path.join(DIST, 'index.mjs'))};
+      const cjs = createRequire(import.meta.url)(${JSON.stringify(path.join(DIST, 'index.js'))});
+      assert.equal(esm.Epoll, cjs.Epoll);
+      assert.equal(esm.default, cjs);
+      const names = Object.keys(cjs).filter((n) => n !== '__esModule').sort();
+      assert.deepEqual(Object.keys(esm).filter((n) => n !== 'default').sort(), names, 'ESM face exports every CJS name');
+      const ep = new esm.Epoll();
+      assert.ok(ep instanceof cjs.Epoll);
+      ep.close();
+      console.log(names.length);`], { encoding: 'utf8' });
+    assert.ok(Number(out) > 30, `only ${out.trim()} names exported`);
+  });
+
+  test('the exports map resolves ioready and ioready/compat/epoll (self-reference by name)', async () => {
+    assert.equal(require.resolve('ioready'), path.join(DIST, 'index.js'));
+    assert.equal(require.resolve('ioready/compat/epoll'), path.join(DIST, 'compat', 'epoll.js'));
+    const viaImport = (await import('ioready/compat/epoll' as string)) as Compat;
+    assert.equal(viaImport.Epoll, compat.Epoll, 'import of the CJS compat module: same class');
+    assert.throws(() => require.resolve('ioready/dist/epoll.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+  });
+
+  test('package.json: files ship dist, sources and prebuilds; scripts for the slow checks exist', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      files: string[];
+      scripts: Record<string, string>;
+      type: string;
+    };
+    for (const f of ['dist', 'prebuilds', 'binding.gyp', 'native/*.c', 'native/*.h']) assert.ok(pkg.files.includes(f), f);
+    for (const s of ['build:prebuilds', 'test:pack', 'test:runtimes', 'test:fivdi', 'docs']) assert.ok(pkg.scripts[s], s);
+    assert.equal(pkg.scripts.prebuild, undefined, "a 'prebuild' script would run before every build");
+    assert.equal(pkg.type, 'commonjs');
+  });
+});
+
+describe("compat/epoll: fivdi's Epoll", () => {
+  // fivdi's own module, for the reference values (it builds with node-gyp on install).
+  let fivdi: { Epoll: Record<string, unknown> } | null = null;
+  try {
+    fivdi = require('epoll') as { Epoll: Record<string, unknown> };
+  } catch {
+    fivdi = null;
+  }
+  const NAMES = ['EPOLLIN', 'EPOLLOUT', 'EPOLLRDHUP', 'EPOLLPRI', 'EPOLLERR', 'EPOLLHUP', 'EPOLLET', 'EPOLLONESHOT'];
+
+  test("constants: the same names and values as fivdi's, read-only", { skip: fivdi === null && 'epoll not installed' }, () => {
+    const E = compat.Epoll as unknown as Record<string, unknown>;
+    for (const name of NAMES) assert.equal(E[name], fivdi!.Epoll[name], name);
+    assert.equal(compat.Epoll.EPOLLET, 0x80000000);
+    assert.throws(() => {
+      'use strict';
+      E.EPOLLIN = 2;
+    }, TypeError);
+    assert.equal(compat.Epoll.EPOLLIN, cjs.EPOLLIN);
+  });
+
+  test("methods: fivdi's add/modify/remove/close and closed", () => {
+    const proto = Object.getOwnPropertyNames(compat.Epoll.prototype).filter((n) => n !== 'constructor').sort();
+    assert.deepEqual(proto, ['add', 'close', 'closed', 'modify', 'remove']);
+  });
+
+  function withPipe(fn: (r: number, w: number) => void | Promise<void>): Promise<void> {
+    const [r, w] = cjs.pipe();
+    const before = fdCount();
+    return Promise.resolve(fn(r, w)).finally(() => {
+      assert.equal(fdCount(), before, 'no fd left open');
+      cjs.close(r);
+      cjs.close(w);
+    });
+  }
+
+  test('callback(null, fd, events) from the event loop; add/modify/remove chain; close() returns null', () =>
+    withPipe(async (r, w) => {
+      const calls: unknown[][] = [];
+      let poller!: CompatEpoll;
+      await new Promise<void>((resolve) => {
+        poller = new compat.Epoll((...args: unknown[]) => {
+          calls.push(args);
+          cjs.read(r, Buffer.alloc(8));
+          resolve();
+        });
+        assert.equal(poller.add(r, compat.Epoll.EPOLLIN), poller);
+        assert.equal(poller.modify(r, compat.Epoll.EPOLLIN | compat.Epoll.EPOLLONESHOT), poller);
+        cjs.write(w, Buffer.from('x'));
+      });
+      assert.deepEqual(calls, [[null, r, compat.Epoll.EPOLLIN]]);
+      assert.equal(poller.closed, false);
+      assert.equal(poller.remove(r).close(), null);
+      assert.equal(poller.closed, true);
+    }));
+
+  test('ONESHOT: one event until modify() re-arms it, as fivdi one-shot/two-shot expect', () =>
+    withPipe(async (r, w) => {
+      let calls = 0;
+      const poller = new compat.Epoll(() => calls++);
+      const until = async (n: number): Promise<void> => {
+        for (let i = 0; i < 200 && calls < n; i++) await sleep(10);
+        await sleep(50); // and nothing more arrives meanwhile
+        assert.equal(calls, n);
+      };
+      try {
+        cjs.write(w, Buffer.from('x'));
+        poller.add(r, compat.Epoll.EPOLLIN | compat.Epoll.EPOLLONESHOT);
+        await until(1);
+        poller.modify(r, compat.Epoll.EPOLLIN | compat.Epoll.EPOLLONESHOT);
+        await until(2);
+      } finally {
+        poller.close();
+      }
+    }));
+
+  test("misuse: fivdi's errors, with Node's codes", () =>
+    withPipe((r) => {
+      assert.throws(() => new compat.Epoll(undefined as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      const poller = new compat.Epoll(() => {});
+      poller.add(r, compat.Epoll.EPOLLIN);
+      assert.throws(() => poller.add(r, compat.Epoll.EPOLLIN), { code: 'EEXIST', syscall: 'epoll_ctl' });
+      assert.throws(() => poller.add('0' as never, 1), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => poller.add(r, '1' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      poller.remove(r);
+      assert.throws(() => poller.remove(r), { code: 'ENOENT' });
+      assert.throws(() => poller.modify(r, 1), { code: 'ENOENT' });
+      // EPOLLET | EPOLLIN is negative as an int32 (fivdi accepts it): so must we.
+      poller.add(r, compat.Epoll.EPOLLET | compat.Epoll.EPOLLIN).remove(r);
+      poller.close();
+      const closed = { code: 'ERR_IOREADY_CLOSED' };
+      assert.throws(() => poller.close(), { ...closed, message: "close can't be called more than once" });
+      assert.throws(() => poller.add(r, 1), { ...closed, message: "add can't be called after calling close" });
+      assert.throws(() => poller.modify(r, 1), { ...closed, message: "modify can't be called after calling close" });
+      assert.throws(() => poller.remove(r), { ...closed, message: "remove can't be called after calling close" });
+    }));
+
+  test('two instances may watch the same fd (each has its own epoll fd)', () =>
+    withPipe((r) => {
+      const a = new compat.Epoll(() => {});
+      const b = new compat.Epoll(() => {});
+      a.add(r, compat.Epoll.EPOLLIN);
+      b.add(r, compat.Epoll.EPOLLIN);
+      a.close();
+      b.close();
+    }));
+
+  // The process stays alive exactly while some fd is added (fivdi's uv_ref/uv_unref).
+  const liveness = (body: string): string => `
+    const { Epoll } = require(${JSON.stringify(path.join(DIST, 'compat', 'epoll.js'))});
+    const { pipe } = require(${JSON.stringify(path.join(DIST, 'index.js'))});
+    const [r] = pipe();
+    const p = new Epoll(() => {});
+    ${body}`;
+
+  test('the process exits once every fd is removed (do-almost-nothing)', async () => {
+    const res = await runNode(['-e', liveness('p.add(r, Epoll.EPOLLIN).remove(r);')], { timeoutMs: 10000 });
+    assert.equal(res.signal, null, 'exited by itself');
+    assert.equal(res.code, 0, res.stderr);
+  });
+
+  test('an added fd keeps the process alive', async () => {
+    const res = await runNode(['-e', liveness("p.add(r, Epoll.EPOLLIN); setTimeout(() => { console.log('alive'); process.exit(0); }, 300).unref();")], { timeoutMs: 10000 });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.trim(), 'alive');
+  });
+});
+
+describe('the thread bridge (Bun and Deno use it), under Node', () => {
+  test('IOREADY_WATCH=thread: the runtime smoke suite passes', async () => {
+    const res = await runNode([path.join(ROOT, 'test', 'runtimes', 'smoke.mjs')], {
+      env: { ...process.env, IOREADY_WATCH: 'thread' },
+      timeoutMs: 60000,
+    });
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /: 10 passed, 0 failed/);
+  });
+
+  for (const mode of ['uv', 'thread']) {
+    const script = (unref: boolean): string => `
+      const { Epoll, pipe, write } = require(${JSON.stringify(path.join(DIST, 'index.js'))});
+      const ep = new Epoll();
+      const [r, w] = pipe();
+      ep.register(r);
+      ${unref ? 'ep.unref();' : ''}
+      ep.start((fd) => { console.log('event', fd === r); });
+      write(w, Buffer.from('x'));
+      setTimeout(() => { console.log('alive'); process.exit(0); }, 500).unref();`;
+
+    test(`${mode}: a started watch keeps the process alive; unref() lets it exit`, async () => {
+      const env = { ...process.env, IOREADY_WATCH: mode };
+      const refd = await runNode(['-e', script(false).replace("console.log('event', fd === r);", "console.log('event', fd === r); require('fs').readSync(fd, Buffer.alloc(8));")], { env, timeoutMs: 10000 });
+      assert.equal(refd.code, 0, refd.stderr);
+      assert.deepEqual(refd.stdout.trim().split('\n'), ['event true', 'alive']);
+      const unrefd = await runNode(['-e', script(true)], { env, timeoutMs: 10000 });
+      assert.equal(unrefd.code, 0, unrefd.stderr);
+      assert.ok(!unrefd.stdout.includes('alive'), 'exited before the 500 ms timer');
+    });
+
+    test(`${mode}: a listener that throws surfaces as an uncaught exception, once`, async () => {
+      const env = { ...process.env, IOREADY_WATCH: mode };
+      const res = await runNode(['-e', `
+        const { Epoll, pipe, write } = require(${JSON.stringify(path.join(DIST, 'index.js'))});
+        const ep = new Epoll();
+        const [r, w] = pipe();
+        ep.register(r);
+        let caught = 0;
+        process.on('uncaughtException', (err) => { caught++; console.log('caught', err.message); ep.close(); });
+        ep.start(() => { throw new Error('boom'); });
+        write(w, Buffer.from('x'));
+        setTimeout(() => console.log('total', caught), 100);`], { env, timeoutMs: 10000 });
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(res.stdout.trim().split('\n'), ['caught boom', 'total 1']);
+    });
+  }
+
+  test('IOREADY_WATCH with an unknown value is an error at load time', async () => {
+    const res = await runNode(['-e', `require(${JSON.stringify(path.join(DIST, 'index.js'))})`], {
+      env: { ...process.env, IOREADY_WATCH: 'kqueue' },
+      timeoutMs: 10000,
+    });
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /ERR_INVALID_ARG_VALUE|IOREADY_WATCH/);
+  });
+});
