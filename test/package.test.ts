@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { fdCount, ROOT, runNode, sleep } from './helpers';
+import { fdSnapshot, ROOT, runNode, sleep } from './helpers';
 
 type Index = typeof import('../src/index');
 type Compat = typeof import('../src/compat/epoll');
@@ -110,14 +110,16 @@ describe("compat/epoll: fivdi's Epoll", () => {
     assert.deepEqual(proto, ['add', 'close', 'closed', 'modify', 'remove']);
   });
 
-  function withPipe(fn: (r: number, w: number) => void | Promise<void>): Promise<void> {
+  async function withPipe(fn: (r: number, w: number) => void | Promise<void>): Promise<void> {
+    const opened = await fdSnapshot();
     const [r, w] = cjs.pipe();
-    const before = fdCount();
-    return Promise.resolve(fn(r, w)).finally(() => {
-      assert.equal(fdCount(), before, 'no fd left open');
+    try {
+      await fn(r, w);
+    } finally {
       cjs.close(r);
       cjs.close(w);
-    });
+    }
+    assert.deepEqual(opened(), [], 'no fd left open');
   }
 
   test('callback(null, fd, events) from the event loop; add/modify/remove chain; close() returns null', () =>
