@@ -128,26 +128,25 @@ function firstLine(cmd: string, args: string[]): string | undefined {
   }
 }
 
-const cPeer = path.join(buildDir, 'peer-c');
 
 /**
- * Pin down the ioready under test: compile src/ with tsc into
- * bench/.build/dist (unless --from-src), and copy the addon node-gyp-build
- * would load into bench/.build, so that a rebuild during the run (the tree is
- * shared) cannot change it half-way. Returns the children's environment.
+ * Pin down the ioready under test: compile src/ with tsc into this run's own
+ * directory (unless --from-src), and copy there the addon node-gyp-build
+ * would load, so that a rebuild during the run (the tree is shared, and the
+ * test suite runs the bench too) cannot change it half-way. Returns the
+ * children's environment; `runDir` is removed when the run ends.
  */
-function prepareIoready(o: Options): { env: NodeJS.ProcessEnv; info: BenchResults['ioready'] } {
+function prepareIoready(o: Options, runDir: string): { env: NodeJS.ProcessEnv; info: BenchResults['ioready'] } {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  fs.mkdirSync(buildDir, { recursive: true });
+  fs.mkdirSync(runDir, { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gypBuild = require('node-gyp-build') as { path(dir: string): string };
   const addon = process.env.IOREADY_NATIVE_PATH ? path.resolve(process.env.IOREADY_NATIVE_PATH) : gypBuild.path(root);
-  const pinned = path.join(buildDir, 'ioready.node');
+  const pinned = path.join(runDir, 'ioready.node');
   fs.copyFileSync(addon, pinned);
   env.IOREADY_NATIVE_PATH = pinned;
   if (!o.fromSrc) {
-    const dist = path.join(buildDir, 'dist');
-    fs.rmSync(dist, { recursive: true, force: true });
+    const dist = path.join(runDir, 'dist');
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json'), '--outDir', dist, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'inherit' });
     env.IOREADY_BENCH_DIST = path.join(dist, 'index.js');
@@ -167,11 +166,11 @@ function prepareIoready(o: Options): { env: NodeJS.ProcessEnv; info: BenchResult
 }
 
 /** How to start each peer's child, or why it cannot run here. */
-function preparePeers(ids: PeerId[]): PeerInfo[] {
+function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
+  const cPeer = path.join(runDir, 'peer-c');
   return ids.map((id): PeerInfo => {
     const peer = PEERS.find((p) => p.id === id)!;
     if (id === 'c') {
-      fs.mkdirSync(buildDir, { recursive: true });
       const r = spawnSync('cc', ['-O2', '-Wall', '-o', cPeer, path.join(benchDir, 'c', 'peer.c')], { encoding: 'utf8' });
       if (r.status !== 0) return { ...peer, available: false, reason: `cc failed: ${r.error?.message ?? r.stderr.trim()}` };
       return { ...peer, available: true, command: [cPeer] };
@@ -309,8 +308,10 @@ function main(): void {
   const o = parseOptions(process.argv.slice(2));
   const started = new Date();
   const mach = machine();
-  const { env, info } = prepareIoready(o);
-  const peers = preparePeers(o.peers);
+  const runDir = path.join(buildDir, `run-${process.pid}`);
+  process.on('exit', () => fs.rmSync(runDir, { recursive: true, force: true }));
+  const { env, info } = prepareIoready(o, runDir);
+  const peers = preparePeers(o.peers, runDir);
   const ready = peers.filter((p) => p.available);
   const runs: Run[] = [];
   const total = o.reps * o.workloads.length * ready.length;
