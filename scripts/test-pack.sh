@@ -19,7 +19,12 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== build, prebuild, pack"
 npm run build --silent
+had_build=0
+[[ -f build/Release/ioready.node ]] && had_build=1
 npm run build:prebuilds --silent >"$tmp/prebuild.log" 2>&1 || { cat "$tmp/prebuild.log"; exit 1; }
+# prebuildify moves the binary out of build/Release/: rebuild it for the working tree's
+# own use (node-gyp-build prefers build/ to prebuilds/, so a later C edit is not shadowed).
+if [[ $had_build -eq 1 ]]; then npm run build:native --silent >"$tmp/native.log" 2>&1 || { cat "$tmp/native.log"; exit 1; }; fi
 tarball="$(npm pack --silent --pack-destination "$tmp" | tail -1)"
 tarball="$tmp/$tarball"
 echo "   $(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB"
