@@ -55,17 +55,35 @@ function openSpare(): number {
   }
 }
 
+/** An IPv4 literal as a 32-bit number, without allocating (-1 if it is not one). */
+function ipv4Number(text: string): number {
+  let value = 0;
+  let part = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      value = value * 256 + part;
+      part = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39) part = part * 10 + (c - 0x30);
+    else return -1;
+  }
+  return dots === 3 ? value * 256 + part : -1;
+}
+
 /**
  * What the server knows of its connections, in arrays indexed by fd (fds are
- * small dense integers): no object per connection, so an idle connection
- * costs a few bytes of memory, its peer's address string included.
+ * small dense integers): no object and no string per IPv4 connection, so an
+ * idle connection costs a few bytes of memory.
  */
 class Connections {
   open = new Uint8Array(256);
   bytes = new Float64Array(256);
   port = new Uint16Array(256);
-  address: string[] = [];
-  family: string[] = [];
+  ipv4 = new Uint32Array(256);
+  /** Peers that are not IPv4 (IPv6), by fd. */
+  others = new Map<number, string>();
   escapers = new Map<number, TerminalEscaper>();
   count = 0;
 
@@ -75,8 +93,9 @@ class Connections {
     this.open[fd] = 1;
     this.bytes[fd] = 0;
     this.port[fd] = a.port;
-    this.address[fd] = a.address;
-    this.family[fd] = a.family;
+    const v4 = a.family === 'ipv4' ? ipv4Number(a.address) : -1;
+    if (v4 >= 0) this.ipv4[fd] = v4;
+    else this.others.set(fd, formatPeer(a));
     if (escaper !== null) this.escapers.set(fd, escaper);
     this.count++;
   }
@@ -88,11 +107,16 @@ class Connections {
   delete(fd: number): void {
     this.open[fd] = 0;
     this.escapers.delete(fd);
+    this.others.delete(fd);
     this.count--;
   }
 
+  /** The peer of `fd` as text (also just after delete()). */
   peer(fd: number): string {
-    return formatPeer({ address: this.address[fd]!, port: this.port[fd]!, family: this.family[fd]! });
+    const other = this.others.get(fd);
+    if (other !== undefined) return other;
+    const a = this.ipv4[fd]!;
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}:${this.port[fd]}`;
   }
 
   /** The open connections' fds. */
@@ -105,15 +129,15 @@ class Connections {
   #grow(min: number): void {
     let size = this.open.length * 2;
     while (size < min) size *= 2;
-    const open = new Uint8Array(size);
-    open.set(this.open);
-    this.open = open;
-    const bytes = new Float64Array(size);
-    bytes.set(this.bytes);
-    this.bytes = bytes;
-    const port = new Uint16Array(size);
-    port.set(this.port);
-    this.port = port;
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const bigger = make(size);
+      bigger.set(old);
+      return bigger;
+    };
+    this.open = grow(this.open, (n) => new Uint8Array(n));
+    this.bytes = grow(this.bytes, (n) => new Float64Array(n));
+    this.port = grow(this.port, (n) => new Uint16Array(n));
+    this.ipv4 = grow(this.ipv4, (n) => new Uint32Array(n));
   }
 }
 
@@ -304,6 +328,8 @@ export class Server {
 
   #close(fd: number, why: string): void {
     const escaper = this.#conns.escapers.get(fd);
+    const { log } = this.#o;
+    const peer = log.enabled(LEVELS.info) ? this.#conns.peer(fd) : '';
     this.#conns.delete(fd);
     this.#ep.unregister(fd);
     close(fd);
@@ -312,7 +338,6 @@ export class Server {
       const tail = escaper.end();
       this.#o.sink(tail, 0, tail.length);
     }
-    const { log } = this.#o;
-    if (log.enabled(LEVELS.info)) log.info(`Connection (${fd}) from ${this.#conns.peer(fd)} closed (${why}) after ${this.#conns.bytes[fd]} bytes`);
+    if (log.enabled(LEVELS.info)) log.info(`Connection (${fd}) from ${peer} closed (${why}) after ${this.#conns.bytes[fd]} bytes`);
   }
 }
