@@ -318,7 +318,7 @@ describe('ioready serve: stdout kinds and signals', () => {
       const reader = fs.createReadStream('', { fd: r });
       const chunks: Buffer[] = [];
       reader.on('data', (d) => chunks.push(d as Buffer));
-      const ended = new Promise((resolve) => reader.on('close', resolve));
+      const ended = new Promise<void>((resolve) => reader.on('close', () => resolve()));
       p.kill('SIGTERM');
       const { code } = await p.exited;
       await ended;
