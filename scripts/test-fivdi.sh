@@ -10,12 +10,15 @@
 #
 #   bash scripts/test-fivdi.sh              # against dist/compat/epoll.js (run `npm run build` first)
 #   bash scripts/test-fivdi.sh --reference  # the same tests against fivdi's own package (node_modules/epoll)
+#   bash scripts/test-fivdi.sh --target FILE
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 target="$root/dist/compat/epoll.js"
 if [[ "${1:-}" == "--reference" ]]; then
   target="$root/node_modules/epoll"
+elif [[ "${1:-}" == "--target" ]]; then
+  target="$(realpath "$2")" # any module with fivdi's API (e.g. a deliberately broken one, to see the checks fail)
 elif [[ ! -f "$target" ]]; then
   echo "test-fivdi: $target is missing; run 'npm run build' first" >&2
   exit 2
