@@ -90,6 +90,18 @@ sed -e "s#'../../dist/index.mjs'#'ioready'#" -e "s#'../../dist/compat/epoll.js'#
 grep -q "'../../dist" smoke.mjs && { echo "smoke.mjs still imports dist/" >&2; exit 1; }
 PATH="$bin" timeout 60 node smoke.mjs
 
+# Bun and Deno against the installed package too, when test:runtimes has installed them.
+for rt in bun "deno run -A"; do
+  exe="${rt%% *}"
+  exe="$(command -v "$exe" || echo "$root/.tmp/runtimes/node_modules/.bin/$exe")"
+  if [[ -x "$exe" ]]; then
+    out="$(PATH="$bin" timeout 60 "$exe" ${rt#"${rt%% *}"} smoke.mjs 2>&1)" || { printf '%s\n' "$out"; exit 1; }
+    printf '%s\n' "$out" | tail -1
+  else
+    echo "   (${rt%% *} not installed: run npm run test:runtimes once to include it)"
+  fi
+done
+
 echo "== TypeScript consumers (tsc --noEmit)"
 cat >consumer.ts <<'EOF'
 import { Epoll, EPOLLIN, EPOLLOUT, eventNames, pipe, read, write, close, type EpollEvent, type FdLike } from 'ioready';
