@@ -65,7 +65,8 @@ const USAGE = `usage: npm run bench -- [options]
   --peers a,b         of: ${PEERS.map((p) => p.id).join(', ')}
   --out DIR           where results.json and results.svg go (default bench/)
   --from-src          run ioready's TypeScript sources through tsx (default: tsc's
-                      output, compiled into bench/.build/dist, as users run it)
+                      output, compiled for this run in bench/.build, as users run it)
+  --redraw            only draw results.svg again from results.json
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -88,7 +89,7 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--quick' || arg === '--from-src') continue;
+    if (arg === '--quick' || arg === '--from-src' || arg === '--redraw') continue;
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -306,6 +307,12 @@ function machine(): BenchResults['machine'] {
 
 function main(): void {
   const o = parseOptions(process.argv.slice(2));
+  if (process.argv.includes('--redraw')) {
+    // Draw results.svg again from results.json (after a change to the chart).
+    const res = JSON.parse(fs.readFileSync(path.join(o.outDir, 'results.json'), 'utf8')) as BenchResults;
+    fs.writeFileSync(path.join(o.outDir, 'results.svg'), renderChart(res));
+    return;
+  }
   const started = new Date();
   const mach = machine();
   const runDir = path.join(buildDir, `run-${process.pid}`);

@@ -68,7 +68,10 @@ function panel(res: BenchResults, w: WorkloadResult, top: number): [string, numb
       out.push(`<path d="M${x1.toFixed(1)} ${mid - 5}v10M${x1.toFixed(1)} ${mid}H${x2.toFixed(1)}M${x2.toFixed(1)} ${mid - 5}v10" stroke="#222" stroke-width="1.2" fill="none"/>`);
     }
     const vx = BAR_X + Math.max(bw, scale(s.max)) + 8;
-    out.push(text(vx, mid + 5, `${formatRate(s.median)}/s`, `font-size="13"${bold}`));
+    const value = `${formatRate(s.median)}/s`;
+    out.push(text(vx, mid + 5, value, `font-size="13"${bold}`));
+    // Per CPU-second of the peer's own process: what other load on the machine disturbs least.
+    out.push(text(vx + value.length * 8 + 8, mid + 5, `(${formatRate(s.cpuMedian)} per CPU-s)`, 'font-size="11" fill="#777"'));
     if (hasStart) {
       const r = w.ratios['ioready-start']![id]!;
       const shown = id === 'ioready-start' ? '1×' : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`;
@@ -123,7 +126,8 @@ export function renderChart(res: BenchResults): string {
     `Each run is a fresh process; peers interleaved round-robin; ${res.options.durationMs} ms measured after ${res.options.warmupMs} ms of warm-up.`,
     'Fan-in: pipes never drained (level-triggered), except for net.Socket, which must read them and refills each pipe.',
     `${m.cpu}, ${m.cores} cores, ${m.kernel}; Node ${m.node}${m.python ? `, ${m.python}` : ''}; ${res.date.slice(0, 16).replace('T', ' ')} UTC.`,
-    `A shared machine (load average ${m.loadavg[0]} before, ${m.loadavgAfter?.[0] ?? '?'} after): read the ratios, not the absolute numbers.`,
+    `A shared machine (load average ${m.loadavg[0]} before, ${m.loadavgAfter?.[0] ?? '?'} after): read the ratios, not the absolute numbers;`,
+    "'per CPU-s' counts events per second of the process's own CPU time (all threads), which other load disturbs less.",
   ];
   y += 14;
   for (const n of notes) {
