@@ -73,13 +73,13 @@ export function select<R extends FdLike, W extends FdLike, X extends FdLike>(
   except: Iterable<X>,
   timeoutMs?: number,
 ): [read: R[], write: W[], except: X[]] {
-  const [r, rfds] = toFds(read, 'read');
-  const [w, wfds] = toFds(write, 'write');
-  const [x, xfds] = toFds(except, 'except');
   if (typeof timeoutMs === 'number' && timeoutMs < 0) {
     throw outOfRange('timeoutMs', '>= 0 (undefined waits forever)', timeoutMs);
   }
   const timeout = validateTimeout(timeoutMs);
+  const [r, rfds] = toFds(read, 'read');
+  const [w, wfds] = toFds(write, 'write');
+  const [x, xfds] = toFds(except, 'except');
   if (selectFds(rfds, wfds, xfds, timeout) === 0) return [[], [], []];
   return [readyOnes(r, rfds), readyOnes(w, wfds), readyOnes(x, xfds)];
 }

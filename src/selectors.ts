@@ -87,6 +87,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
   /**
    * Change the events and data of a registration. A change of data alone
    * touches no kernel state. Omitting data sets it to undefined, as Python's.
+   * The new key keeps the fileobj the fd was registered with.
    * @returns the new key (the old one if nothing changed)
    * @throws as register(); ERR_IOREADY_KEY if not registered. If the kernel
    *   refuses the change, the registration is removed (CPython bpo-30014).
