@@ -67,6 +67,7 @@ const USAGE = `usage: npm run bench -- [options]
   --from-src          run ioready's TypeScript sources through tsx (default: tsc's
                       output, compiled for this run in bench/.build, as users run it)
   --redraw            only draw results.svg again from results.json
+  --markdown          only print results.json's tables for the README
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -89,7 +90,7 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--quick' || arg === '--from-src' || arg === '--redraw') continue;
+    if (['--quick', '--from-src', '--redraw', '--markdown'].includes(arg)) continue;
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -291,6 +292,27 @@ function printReport(res: BenchResults): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** The README's tables: per workload, each peer's median and start()'s ratio to it; the targets. */
+function markdown(res: BenchResults): string {
+  const label = (id: PeerId): string => PEERS.find((p) => p.id === id)!.label;
+  const head = ['peer', ...Object.values(res.workloads).flatMap((w) => [`${w!.id}: ${w!.unit}`, 'per CPU-s', 'start() ÷ peer'])];
+  const rows = PEERS.filter((p) => Object.values(res.workloads).some((w) => w!.peers[p.id])).map((p) => [
+    label(p.id),
+    ...Object.values(res.workloads).flatMap((w) => {
+      const s = w!.peers[p.id];
+      const r = w!.ratios['ioready-start']?.[p.id];
+      return s ? [formatRate(s.median), formatRate(s.cpuMedian), r === undefined ? '-' : `${r.toFixed(2)}x`] : ['-', '-', '-'];
+    }),
+  ]);
+  const targets = res.targets.map((t) => [
+    `${t.workload}: ${label(t.peer)} ≥ ${t.atLeast}x ${label(t.versus)}`,
+    t.ratio === undefined ? '-' : `${t.ratio.toFixed(2)}x`,
+    t.cpuRatio === undefined ? '-' : `${t.cpuRatio.toFixed(2)}x`,
+    t.met === null ? 'not measured' : t.met ? 'met' : '**not met**',
+  ]);
+  return `${table([head, ...rows])}\n\n${table([['target', 'measured', 'per CPU-s', ''], ...targets])}\n`;
+}
+
 function machine(): BenchResults['machine'] {
   const cpus = os.cpus();
   return {
@@ -307,6 +329,11 @@ function machine(): BenchResults['machine'] {
 
 function main(): void {
   const o = parseOptions(process.argv.slice(2));
+  if (process.argv.includes('--markdown')) {
+    const res = JSON.parse(fs.readFileSync(path.join(o.outDir, 'results.json'), 'utf8')) as BenchResults;
+    process.stdout.write(markdown(res));
+    return;
+  }
   if (process.argv.includes('--redraw')) {
     // Draw results.svg again from results.json (after a change to the chart).
     const res = JSON.parse(fs.readFileSync(path.join(o.outDir, 'results.json'), 'utf8')) as BenchResults;
