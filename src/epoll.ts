@@ -28,11 +28,13 @@ export type EpollEvent = [fd: number, events: number];
 /** Called once per ready fd, from the event loop. */
 export type EpollListener = (fd: number, events: number) => void;
 
+/** Options of `new Epoll()`. */
 export interface EpollOptions {
   /** Close the epoll fd in child processes (EPOLL_CLOEXEC). Default true. */
   cloexec?: boolean;
 }
 
+/** Options of `Epoll.wait()`. */
 export interface WaitOptions {
   /** Rejects the wait with an AbortError (code 'ABORT_ERR') when aborted. */
   signal?: AbortSignal;
@@ -326,6 +328,7 @@ export class Epoll implements Disposable {
     if (rc < 0) throw errnoError(-rc, 'close');
   }
 
+  /** The same as close(): `using ep = new Epoll()` closes it at the end of the block. */
   [Symbol.dispose](): void {
     this.close();
   }

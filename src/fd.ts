@@ -9,13 +9,21 @@ import { native } from './native';
 import { type FdLike, toFd, validateBool, validateOptions, validateRange } from './validate';
 
 const c = native.fdConstants;
+/** open(2)/fcntl(2) flag: reads and writes never block (they return null instead). */
 export const O_NONBLOCK: number = c.O_NONBLOCK!;
+/** open(2) flag: close the fd in child processes. */
 export const O_CLOEXEC: number = c.O_CLOEXEC!;
+/** Address family: Unix domain sockets (paths and abstract names). */
 export const AF_UNIX: number = c.AF_UNIX!;
+/** Address family: IPv4. */
 export const AF_INET: number = c.AF_INET!;
+/** Address family: IPv6. */
 export const AF_INET6: number = c.AF_INET6!;
+/** Socket type: a reliable byte stream (TCP, Unix stream). */
 export const SOCK_STREAM: number = c.SOCK_STREAM!;
+/** Socket type: datagrams (UDP, Unix datagram). */
 export const SOCK_DGRAM: number = c.SOCK_DGRAM!;
+/** Socket type: reliable, ordered datagrams (Unix). */
 export const SOCK_SEQPACKET: number = c.SOCK_SEQPACKET!;
 const SOCK_NONBLOCK = c.SOCK_NONBLOCK!;
 const SOCK_CLOEXEC = c.SOCK_CLOEXEC!;

@@ -5,7 +5,16 @@
 import { invalidArgType, outOfRange } from './errors';
 
 /** Anything that names a file descriptor: a number, `{ fd }`, or `{ fileno() }`. */
-export type FdLike = number | { readonly fd: number } | { fileno(): number };
+export type FdLike =
+  | number
+  | {
+      /** The file descriptor (as on Node's fs.ReadStream / net.Socket handles). */
+      readonly fd: number;
+    }
+  | {
+      /** Returns the file descriptor (as Python's file objects do). */
+      fileno(): number;
+    };
 
 const INT32_MAX = 0x7fffffff;
 
