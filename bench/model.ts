@@ -4,7 +4,7 @@
  */
 
 export type WorkloadId = 'pingpong' | 'fanin';
-export type PeerId = 'ioready-start' | 'ioready-poll' | 'fivdi' | 'net-socket' | 'python' | 'c';
+export type PeerId = 'ioready-start' | 'ioready-thread' | 'ioready-poll' | 'fivdi' | 'net-socket' | 'python' | 'c';
 
 export interface Workload {
   id: WorkloadId;
@@ -22,11 +22,19 @@ export interface Peer {
   label: string;
   /** One line on how the peer works. */
   about: string;
+  /** Run only when named with --peers. */
+  optional?: boolean;
 }
 
 /** In the order tables and charts show them: ioready first, the limit last. */
 export const PEERS: readonly Peer[] = [
   { id: 'ioready-start', label: 'ioready start()', about: 'Epoll.start(): uv_poll on the epoll fd, one JS call per batch' },
+  {
+    id: 'ioready-thread',
+    label: 'ioready start(), thread',
+    about: "start() through the thread bridge (Bun's and Deno's; IOREADY_WATCH=thread): a thread in poll() hands over each batch",
+    optional: true,
+  },
   { id: 'ioready-poll', label: 'ioready poll()', about: 'synchronous Epoll.poll() in a loop (blocks the thread)' },
   { id: 'python', label: 'Python select.epoll', about: 'select.epoll().poll() in a loop, os.read/os.write' },
   { id: 'net-socket', label: 'Node net.Socket', about: "a net.Socket per pipe end, 'data' events (fan-in refills each pipe)" },
@@ -67,6 +75,8 @@ export interface PeerInfo extends Peer {
   version?: string;
   /** argv prefix of the child (not written to results.json). */
   command?: string[];
+  /** Extra environment of the child. */
+  env?: Record<string, string>;
 }
 
 /** One child process. */

@@ -62,7 +62,7 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup MS         warm-up before the window (default 300)
   --fan-in N          pipes in the fan-in workload (default 1000)
   --workloads a,b     of: ${WORKLOADS.map((w) => w.id).join(', ')}
-  --peers a,b         of: ${PEERS.map((p) => p.id).join(', ')}
+  --peers a,b         of: ${PEERS.map((p) => p.id + (p.optional ? ' (only if named)' : '')).join(', ')}
   --out DIR           where results.json and results.svg go (default bench/)
   --from-src          run ioready's TypeScript sources through tsx (default: tsc's
                       output, compiled for this run in bench/.build, as users run it)
@@ -79,7 +79,7 @@ function parseOptions(argv: string[]): Options {
     durationMs: quick ? 200 : 1500,
     fanIn: 1000,
     workloads: WORKLOADS.map((w) => w.id),
-    peers: PEERS.map((p) => p.id),
+    peers: PEERS.filter((p) => !p.optional).map((p) => p.id),
     outDir: quick ? path.join(buildDir, 'quick') : benchDir,
     fromSrc: argv.includes('--from-src'),
   };
@@ -182,6 +182,10 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
       if (v === undefined) return { ...peer, available: false, reason: 'python3 with select.epoll not found' };
       return { ...peer, label: `${peer.label}`, version: `Python ${v}`, available: true, command: ['python3', path.join(benchDir, 'py', 'peer.py')] };
     }
+    if (id === 'ioready-thread') {
+      const script = path.join(benchDir, 'peers', 'ioready-start.ts');
+      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_WATCH: 'thread' } };
+    }
     const script = path.join(benchDir, 'peers', `${id}.ts`);
     return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script] };
   });
@@ -193,7 +197,7 @@ function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options, 
   const timeoutMs = o.warmupMs + o.durationMs + 60_000;
   const r = spawnSync(cmd!, [...args, workload, String(o.warmupMs), String(o.durationMs), String(o.fanIn)], {
     cwd: root,
-    env,
+    env: { ...env, ...peer.env },
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 1 << 20,
@@ -372,7 +376,7 @@ function main(): void {
     options: { reps: o.reps, warmupMs: o.warmupMs, durationMs: o.durationMs, fanIn: o.fanIn },
     ioready: info,
     machine: { ...mach, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100) },
-    peers: peers.map(({ command: _command, ...p }) => p),
+    peers: peers.map(({ command: _command, env: _env, ...p }) => p),
     workloads,
     targets: checkTargets(workloads),
     runs,
