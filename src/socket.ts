@@ -44,43 +44,77 @@ interface SocketBinding {
 const b = raw as SocketBinding;
 const k = b.socketConstants;
 
+/** Option level for the socket itself: the SO_* options. */
 export const SOL_SOCKET: number = k.SOL_SOCKET!;
+/** SO_REUSEADDR: allow binding a port still in TIME_WAIT (set it before `bind`). */
 export const SO_REUSEADDR: number = k.SO_REUSEADDR!;
+/** SO_REUSEPORT: let several sockets (each with it set) bind the same address and port; the kernel spreads connections and datagrams among them. */
 export const SO_REUSEPORT: number = k.SO_REUSEPORT!;
+/** SO_RCVBUF: the receive buffer size in bytes (the kernel doubles the value set, and reads back the doubled value). */
 export const SO_RCVBUF: number = k.SO_RCVBUF!;
+/** SO_SNDBUF: the send buffer size in bytes (the kernel doubles the value set, and reads back the doubled value). */
 export const SO_SNDBUF: number = k.SO_SNDBUF!;
+/** SO_ERROR (read-only): the pending error, 0 or an errno number, cleared by reading it; how a non-blocking `connect` reports its outcome. */
 export const SO_ERROR: number = k.SO_ERROR!;
+/** SO_KEEPALIVE: send keep-alive probes on an idle connection (timing: TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT). */
 export const SO_KEEPALIVE: number = k.SO_KEEPALIVE!;
-/** Seconds to linger on close; `setsockopt(fd, SOL_SOCKET, SO_LINGER, false)` turns it off. */
+/** SO_LINGER: seconds `close` waits for queued data to be sent (0: `close` resets the connection at once); `setsockopt(fd, SOL_SOCKET, SO_LINGER, false)` (or -1) turns it off, and `getsockopt` says -1 when off. */
 export const SO_LINGER: number = k.SO_LINGER!;
+/** SO_TYPE (read-only): the socket's type, SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
 export const SO_TYPE: number = k.SO_TYPE!;
+/** SO_DOMAIN (read-only): the socket's address family, AF_INET, AF_INET6 or AF_UNIX. */
 export const SO_DOMAIN: number = k.SO_DOMAIN!;
+/** SO_ACCEPTCONN (read-only): 1 if the socket is listening, 0 otherwise. */
 export const SO_ACCEPTCONN: number = k.SO_ACCEPTCONN!;
+/** SO_BROADCAST: allow sending datagrams to a broadcast address. */
 export const SO_BROADCAST: number = k.SO_BROADCAST!;
+/** SO_OOBINLINE: urgent (out-of-band) data arrives in the normal stream instead of through MSG_OOB. */
 export const SO_OOBINLINE: number = k.SO_OOBINLINE!;
+/** SO_RCVLOWAT: the least number of bytes queued before the socket counts as readable (default 1). */
 export const SO_RCVLOWAT: number = k.SO_RCVLOWAT!;
+/** SO_SNDLOWAT (read-only on Linux, where it is always 1: setting it fails with ENOPROTOOPT): the least free send space for the socket to count as writable. */
 export const SO_SNDLOWAT: number = k.SO_SNDLOWAT!;
+/** Option level for IPv4: the IP_* options. */
 export const IPPROTO_IP: number = k.IPPROTO_IP!;
+/** Option level for IPv6: the IPV6_* options. */
 export const IPPROTO_IPV6: number = k.IPPROTO_IPV6!;
+/** Option level for TCP: the TCP_* options. */
 export const IPPROTO_TCP: number = k.IPPROTO_TCP!;
+/** Option level for UDP: the UDP_* options. */
 export const IPPROTO_UDP: number = k.IPPROTO_UDP!;
+/** IPV6_V6ONLY (level IPPROTO_IPV6): an ipv6 socket speaks IPv6 only, not IPv4 through IPv4-mapped addresses (set it before `bind`). */
 export const IPV6_V6ONLY: number = k.IPV6_V6ONLY!;
+/** TCP_NODELAY: send small segments at once instead of coalescing them (turns off Nagle's algorithm). */
 export const TCP_NODELAY: number = k.TCP_NODELAY!;
+/** TCP_KEEPIDLE: seconds a connection is idle before the first keep-alive probe (with SO_KEEPALIVE). */
 export const TCP_KEEPIDLE: number = k.TCP_KEEPIDLE!;
+/** TCP_KEEPINTVL: seconds between keep-alive probes. */
 export const TCP_KEEPINTVL: number = k.TCP_KEEPINTVL!;
+/** TCP_KEEPCNT: unanswered keep-alive probes before the connection is dropped. */
 export const TCP_KEEPCNT: number = k.TCP_KEEPCNT!;
+/** TCP_CORK: hold back partial segments until the option is cleared (or 200 ms pass), to send full ones. */
 export const TCP_CORK: number = k.TCP_CORK!;
+/** TCP_QUICKACK: acknowledge at once instead of delaying ACKs; not permanent (the kernel may return to delayed ACKs). */
 export const TCP_QUICKACK: number = k.TCP_QUICKACK!;
+/** `send`/`recv` flag: send or receive urgent (out-of-band) data. */
 export const MSG_OOB: number = k.MSG_OOB!;
+/** `recv`/`recvfrom` flag: return the data without taking it off the queue. */
 export const MSG_PEEK: number = k.MSG_PEEK!;
+/** `send`/`recv` flag: this one call does not block, even on a blocking socket (EAGAIN is `null`). */
 export const MSG_DONTWAIT: number = k.MSG_DONTWAIT!;
-/** Always added by `send`/`sendto`: a closed peer is EPIPE, never SIGPIPE. */
+/** `send` flag, always added by `send`/`sendto`: a closed peer is EPIPE, never SIGPIPE. */
 export const MSG_NOSIGNAL: number = k.MSG_NOSIGNAL!;
+/** `recv` flag: on a blocking socket, wait for the whole length (a signal, an error or the end of stream still return less). */
 export const MSG_WAITALL: number = k.MSG_WAITALL!;
+/** `recv`/`recvfrom` flag on a datagram socket: return the datagram's real length, even when it is longer than the buffer (the rest is discarded). */
 export const MSG_TRUNC: number = k.MSG_TRUNC!;
+/** `shutdown` how: stop receiving (same as 'read'). */
 export const SHUT_RD: number = k.SHUT_RD!;
+/** `shutdown` how: stop sending; the peer reads an end of stream (same as 'write'). */
 export const SHUT_WR: number = k.SHUT_WR!;
+/** `shutdown` how: stop both directions (same as 'both'). */
 export const SHUT_RDWR: number = k.SHUT_RDWR!;
+/** The C library's SOMAXCONN, a `listen` backlog; the kernel caps any backlog at /proc/sys/net/core/somaxconn. */
 export const SOMAXCONN: number = k.SOMAXCONN!;
 
 const SOCK_NONBLOCK = native.fdConstants.SOCK_NONBLOCK!;
@@ -92,23 +126,30 @@ const SUN_PATH_MAX = k.SIZEOF_SOCKADDR_UN! - SUN_PATH; // bytes in sun_path, NUL
 const SCOPE_ID = k.OFFSETOF_SIN6_SCOPE_ID!;
 const LE = endianness() === 'LE';
 
+/** A socket's address family by name: IPv4, IPv6, or Unix domain (AF_INET, AF_INET6, AF_UNIX). */
 export type SocketFamily = 'ipv4' | 'ipv6' | 'unix';
+/** A socket's type by name: a byte stream, datagrams, or ordered reliable datagrams (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET). */
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
 
 /** An endpoint: `port` is 0 for Unix sockets; `address` '' for an unnamed one. */
 export interface SocketAddress {
+  /** An IP literal ('127.0.0.1', '::1', 'fe80::1%2' with a zone index), a Unix path, '\0name' for an abstract Unix name, or '' for an unnamed Unix socket. */
   address: string;
+  /** The port, 0-65535; 0 for Unix sockets. */
   port: number;
+  /** The address family: 'ipv4', 'ipv6' or 'unix'. */
   family: SocketFamily;
 }
 
 /** What `accept` returns: the new connection's fd and its peer. */
 export interface AcceptResult extends SocketAddress {
+  /** The new connection's fd (non-blocking and close-on-exec unless told otherwise); close it when done. */
   fd: number;
 }
 
 /** What `recvfrom` returns: the bytes received and who sent them. */
 export interface RecvFromResult extends SocketAddress {
+  /** Bytes received into the buffer; with MSG_TRUNC, the datagram's real length (which may exceed what was stored). */
   bytes: number;
 }
 
@@ -306,11 +347,14 @@ function typeNumber(value: unknown): number {
 
 /**
  * Create a socket (socket(2)), non-blocking and close-on-exec unless told otherwise.
- * @param family 'ipv4', 'ipv6', 'unix', or an AF_* number
- * @param type   'stream' (default), 'dgram', 'seqpacket', or a SOCK_* number
+ * @param family  'ipv4', 'ipv6', 'unix', or an AF_* number
+ * @param type    'stream' (default), 'dgram', 'seqpacket', or a SOCK_* number
+ * @param options `{ nonblock, cloexec }`, both true by default
  * @returns the new fd
  * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown family or type name;
- *   SystemError EAFNOSUPPORT, EINVAL, EMFILE... as the kernel says
+ *   TypeError ERR_INVALID_ARG_TYPE for a family or type that is neither a name nor an
+ *   integer, or a bad options object; RangeError ERR_OUT_OF_RANGE for a number outside
+ *   its range; SystemError EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EMFILE... as the kernel says
  */
 export function socket(family: SocketFamily | number, type: SocketType | number = 'stream', options?: FdOptions): number {
   const af = familyNumber(family);
@@ -324,9 +368,13 @@ export function socket(family: SocketFamily | number, type: SocketType | number 
  * pick one: `localAddress(fd).port` tells which.
  * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
  * @param port    0-65535 for ipv4/ipv6; must be omitted for Unix sockets
- * @throws TypeError ERR_INVALID_ARG_VALUE for an address the socket's family cannot take;
- *   RangeError ERR_OUT_OF_RANGE for a port outside 0-65535;
- *   SystemError EADDRINUSE, EACCES, EBADF, ENOTSOCK, EINVAL (already bound)...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or an address
+ *   that is not a string (or Buffer, for Unix); TypeError ERR_INVALID_ARG_VALUE for an
+ *   address the socket's family cannot take (not a literal, an unknown IPv6 zone, a Unix
+ *   path too long or with NUL bytes, a port given for a Unix socket);
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd or a port outside 0-65535;
+ *   SystemError EADDRINUSE, EACCES, EADDRNOTAVAIL, EBADF, ENOTSOCK, EINVAL (already bound),
+ *   EAFNOSUPPORT (a family other than ipv4/ipv6/unix)...
  */
 export function bind(fd: FdLike, address: string | Buffer, port?: number): void {
   const n = toFd(fd);
@@ -337,7 +385,9 @@ export function bind(fd: FdLike, address: string | Buffer, port?: number): void 
 /**
  * Listen for connections (listen(2)).
  * @param backlog queue length (default 511, as Node's; the kernel caps it at somaxconn)
- * @throws SystemError EBADF, ENOTSOCK, EOPNOTSUPP (a datagram socket)...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike or a backlog
+ *   that is not an integer; RangeError ERR_OUT_OF_RANGE for a negative fd or backlog;
+ *   SystemError EBADF, ENOTSOCK, EOPNOTSUPP (a datagram socket), EADDRINUSE...
  */
 export function listen(fd: FdLike, backlog = 511): void {
   const n = toFd(fd);
@@ -349,8 +399,11 @@ export function listen(fd: FdLike, backlog = 511): void {
  * Accept a connection (accept4(2)); the new fd is non-blocking and
  * close-on-exec unless told otherwise.
  * @returns the new fd with the peer's address, or `null` if none is pending (EAGAIN)
- * @throws SystemError EMFILE (out of fds: the connection stays queued), EINVAL
- *   (not listening), EBADF, ENOTSOCK...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike or a bad
+ *   options object; RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EMFILE
+ *   (out of fds: the connection stays queued), EINVAL (not listening), EBADF, ENOTSOCK,
+ *   ECONNABORTED...; EAFNOSUPPORT for a peer family other than ipv4/ipv6/unix (the new
+ *   fd is closed)
  */
 export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
   const n = toFd(fd);
@@ -371,12 +424,15 @@ export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
 
 /**
  * Start connecting `fd` (connect(2)); on a non-blocking socket this does not wait.
+ * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
+ * @param port    0-65535, required for ipv4/ipv6; must be omitted for Unix sockets
  * @returns true if connected at once (Unix sockets, often loopback), false if the
  *   connection is in progress: wait for EPOLLOUT, then `getsockopt(fd, SOL_SOCKET,
  *   SO_ERROR)` is 0 on success or the errno that failed it (ECONNREFUSED...)
- * @throws TypeError/RangeError for a bad address or port (as `bind`); SystemError
- *   ECONNREFUSED, ENOENT (no such Unix path), EAGAIN (a Unix listener's queue is
- *   full: nothing was started), EISCONN, EALREADY, EBADF...
+ * @throws TypeError/RangeError for a bad fd, address or port, as `bind` (and
+ *   TypeError ERR_INVALID_ARG_TYPE for a missing port on an ipv4/ipv6 socket);
+ *   SystemError ECONNREFUSED, ENOENT (no such Unix path), EAGAIN (a Unix listener's
+ *   queue is full: nothing was started), ENETUNREACH, EISCONN, EALREADY, EBADF...
  */
 export function connect(fd: FdLike, address: string | Buffer, port?: number): boolean {
   const n = toFd(fd);
@@ -390,10 +446,15 @@ export function connect(fd: FdLike, address: string | Buffer, port?: number): bo
 
 /**
  * Receive into `buf[offset, offset + length)` (recv(2)).
- * @param flags MSG_OOB (urgent byte), MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL...
+ * @param offset where to start in `buf`, in bytes (default 0)
+ * @param length how many bytes at most (default: the rest of `buf`)
+ * @param flags  MSG_OOB (urgent byte), MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL...
  * @returns bytes received, 0 at end of stream (the peer shut down writing),
  *   `null` if nothing is ready (EAGAIN)
- * @throws SystemError ECONNRESET, EBADF, ENOTSOCK, EINVAL (MSG_OOB with no urgent data)...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, a buf that is
+ *   not a Buffer/TypedArray/DataView, or a non-integer offset, length or flags;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd or flags, or a range outside buf;
+ *   SystemError ECONNRESET, EBADF, ENOTSOCK, EINVAL (MSG_OOB with no urgent data)...
  */
 export function recv(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number, flags = 0): number | null {
   const n = toFd(fd);
@@ -404,9 +465,12 @@ export function recv(fd: FdLike, buf: ArrayBufferView, offset?: number, length?:
 
 /**
  * Send `buf[offset, offset + length)` (send(2)), with MSG_NOSIGNAL always.
- * @param flags MSG_OOB sends the last byte as urgent data (the peer sees EPOLLPRI)
+ * @param offset where to start in `buf`, in bytes (default 0)
+ * @param length how many bytes (default: the rest of `buf`)
+ * @param flags  MSG_OOB sends the last byte as urgent data (the peer sees EPOLLPRI)
  * @returns bytes sent (possibly fewer), `null` if the socket buffer is full (EAGAIN)
- * @throws SystemError EPIPE (peer gone; no SIGPIPE), ECONNRESET, ENOTCONN, EBADF...
+ * @throws TypeError/RangeError for a bad fd, buf, range or flags, as `recv`;
+ *   SystemError EPIPE (peer gone; no SIGPIPE), ECONNRESET, ENOTCONN, EDESTADDRREQ, EBADF...
  */
 export function send(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number, flags = 0): number | null {
   const n = toFd(fd);
@@ -418,9 +482,14 @@ export function send(fd: FdLike, buf: ArrayBufferView, offset?: number, length?:
 /**
  * Receive a datagram (or stream bytes) and its sender (recvfrom(2)). A datagram
  * longer than `length` is truncated; pass MSG_TRUNC to get its real length.
+ * @param offset where to start in `buf`, in bytes (default 0)
+ * @param length how many bytes at most (default: the rest of `buf`)
+ * @param flags  MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT...
  * @returns `{ bytes, address, port, family }` (address '' for an unnamed or
  *   connected-stream peer), or `null` if nothing is ready (EAGAIN)
- * @throws SystemError EBADF, ENOTSOCK...
+ * @throws TypeError/RangeError for a bad fd, buf, range or flags, as `recv`;
+ *   SystemError ECONNRESET, EBADF, ENOTSOCK...; EAFNOSUPPORT for a sender whose
+ *   family is not ipv4/ipv6/unix
  */
 export function recvfrom(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number, flags = 0): RecvFromResult | null {
   const n = toFd(fd);
@@ -437,10 +506,12 @@ export function recvfrom(fd: FdLike, buf: ArrayBufferView, offset?: number, leng
  * The argument order is (fd, buf, where, then the optional range and flags):
  * `sendto(fd, buf, '127.0.0.1', 9999)`, `sendto(fd, buf, '/tmp/sock')`,
  * `sendto(fd, buf, '::1', 53, 0, 12, MSG_DONTWAIT)`.
- * @param port required for ipv4/ipv6, must be undefined for Unix sockets
+ * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
+ * @param port    required for ipv4/ipv6, must be undefined for Unix sockets
  * @returns bytes sent, `null` if the socket buffer is full (EAGAIN)
- * @throws TypeError/RangeError for a bad address, port or range; SystemError
- *   EMSGSIZE, ECONNREFUSED, ENOENT (no such Unix path), EISCONN, EBADF...
+ * @throws TypeError/RangeError for a bad fd, buf, range or flags (as `recv`) or a
+ *   bad address or port (as `connect`); SystemError EMSGSIZE, ECONNREFUSED,
+ *   ENOENT (no such Unix path), EISCONN, EACCES, EBADF...
  */
 export function sendto(
   fd: FdLike,
@@ -464,8 +535,10 @@ const HOW: Record<string, number> = { read: SHUT_RD, write: SHUT_WR, both: SHUT_
  * Shut down one or both directions of a connection (shutdown(2)); the fd stays
  * open (close it with `close`). 'write' sends the peer an end of stream.
  * @param how 'read', 'write', 'both', or SHUT_RD / SHUT_WR / SHUT_RDWR
- * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown `how`; SystemError
- *   ENOTCONN, EBADF, ENOTSOCK...
+ * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown `how` name;
+ *   TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike or a `how` that
+ *   is neither a name nor an integer; RangeError ERR_OUT_OF_RANGE for a negative fd
+ *   or a `how` number outside 0-2; SystemError ENOTCONN, EBADF, ENOTSOCK...
  */
 export function shutdown(fd: FdLike, how: 'read' | 'write' | 'both' | number): void {
   const n = toFd(fd);
@@ -484,8 +557,13 @@ const setOne = new Int32Array(1);
 /**
  * Set a socket option (setsockopt(2)) whose value is an int: a boolean is 1 or 0.
  * SO_LINGER takes seconds (`false` or -1 turns lingering off).
- * @throws TypeError for a value that is not an integer or boolean; SystemError
- *   ENOPROTOOPT (unknown option), EINVAL, EBADF, ENOTSOCK...
+ * @param level  SOL_SOCKET, IPPROTO_TCP, IPPROTO_IPV6...
+ * @param option SO_REUSEADDR, TCP_NODELAY, IPV6_V6ONLY...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or a level,
+ *   option or value that is not an integer (or boolean, for value); RangeError
+ *   ERR_OUT_OF_RANGE for a negative fd, level or option, or a value outside the int32
+ *   range; SystemError ENOPROTOOPT (unknown option, or SO_SNDLOWAT), EINVAL, EPERM,
+ *   EBADF, ENOTSOCK...
  */
 export function setsockopt(fd: FdLike, level: number, option: number, value: number | boolean): void {
   const n = toFd(fd);
@@ -509,7 +587,12 @@ export function setsockopt(fd: FdLike, level: number, option: number, value: num
  * Read a socket option (getsockopt(2)) whose value is an int. SO_ERROR reads
  * and clears the pending error: 0, or an errno number (see `os.constants.errno`).
  * SO_LINGER gives seconds, or -1 when off. Bigger (struct) options are not supported.
- * @throws SystemError ENOPROTOOPT, EBADF, ENOTSOCK...
+ * @param level  SOL_SOCKET, IPPROTO_TCP, IPPROTO_IPV6...
+ * @param option SO_ERROR, SO_RCVBUF, TCP_NODELAY...
+ * @returns the option's value
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or a level
+ *   or option that is not an integer; RangeError ERR_OUT_OF_RANGE for a negative fd,
+ *   level or option; SystemError ENOPROTOOPT, EBADF, ENOTSOCK...
  */
 export function getsockopt(fd: FdLike, level: number, option: number): number {
   const n = toFd(fd);
@@ -523,7 +606,9 @@ export function getsockopt(fd: FdLike, level: number, option: number): number {
 /**
  * The address `fd` is bound to (getsockname(2)).
  * @returns `{ address, port, family }`; an unbound Unix socket has address ''
- * @throws SystemError EBADF, ENOTSOCK...
+ *   (and an unbound IP socket the wildcard address with port 0)
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EBADF, ENOTSOCK...
  */
 export function localAddress(fd: FdLike): SocketAddress {
   const n = toFd(fd);
@@ -534,7 +619,9 @@ export function localAddress(fd: FdLike): SocketAddress {
 /**
  * The address of `fd`'s peer (getpeername(2)).
  * @returns `{ address, port, family }`; an unnamed Unix peer has address ''
- * @throws SystemError ENOTCONN (not connected, or still connecting), EBADF, ENOTSOCK...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError ENOTCONN (not
+ *   connected, or still connecting), EBADF, ENOTSOCK...
  */
 export function remoteAddress(fd: FdLike): SocketAddress {
   const n = toFd(fd);
