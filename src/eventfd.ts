@@ -16,8 +16,11 @@ interface EventfdBinding {
 
 const b = raw as EventfdBinding;
 const k = b.fdkindConstants;
+/** eventfd flag: semaphore mode, each read takes 1 (`options.semaphore`). */
 export const EFD_SEMAPHORE: number = k.EFD_SEMAPHORE!;
+/** eventfd flag: reads and writes never block (`options.nonblock`, on by default). */
 export const EFD_NONBLOCK: number = k.EFD_NONBLOCK!;
+/** eventfd flag: close the fd in child processes (`options.cloexec`, on by default). */
 export const EFD_CLOEXEC: number = k.EFD_CLOEXEC!;
 
 /** The largest value the counter can hold (and `eventfdWrite` can add). */
@@ -27,6 +30,7 @@ const LE = endianness() === 'LE';
 /** 8 bytes: the counter as read(2)/write(2) exchange it, in host byte order. */
 const cell = Buffer.alloc(8);
 
+/** Options for `eventfd`: the fd flags, and semaphore mode. */
 export interface EventfdOptions extends FdOptions {
   /**
    * Semaphore mode (EFD_SEMAPHORE): each read takes 1 from the counter and
@@ -38,8 +42,11 @@ export interface EventfdOptions extends FdOptions {
 /**
  * Create an eventfd, non-blocking and close-on-exec unless told otherwise.
  * @param initval the counter's starting value, 0 - 2^32-1 (the kernel takes an unsigned int)
+ * @param options `{ nonblock, cloexec, semaphore }`: true, true, false by default
  * @returns the new fd (readable while the counter is non-zero, writable while it is below the maximum)
- * @throws RangeError/TypeError for a bad initval; SystemError EMFILE...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an initval that is not an integer or a bad
+ *   options object; RangeError ERR_OUT_OF_RANGE for an initval outside 0 - 2^32-1;
+ *   SystemError EMFILE, ENFILE...
  */
 export function eventfd(initval = 0, options?: EventfdOptions): number {
   const init = validateInt(initval, 'initval', 0, 0xffffffff);
@@ -51,14 +58,16 @@ export function eventfd(initval = 0, options?: EventfdOptions): number {
 
 /**
  * Read the counter: the whole value (which resets it to 0), or 1n in semaphore mode.
+ * The fd is not checked to be an eventfd.
  * @returns the value as a bigint, `null` if the counter is 0 on a non-blocking fd (EAGAIN)
- * @throws SystemError EBADF, EINVAL (not an eventfd: the read was not 8 bytes)...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EBADF...
  */
 export function eventfdRead(fd: FdLike): bigint | null {
   return readU64(fd);
 }
 
-/** Read one host-order u64 (an eventfd counter, a timerfd's expirations); null on EAGAIN. Internal. */
+/** @internal Read one host-order u64 (an eventfd counter, a timerfd's expirations); null on EAGAIN. */
 export function readU64(fd: FdLike): bigint | null {
   const n = read(fd, cell);
   if (n === null) return null;
@@ -66,10 +75,12 @@ export function readU64(fd: FdLike): bigint | null {
 }
 
 /**
- * Add `value` to the counter.
+ * Add `value` to the counter. The fd is not checked to be an eventfd.
  * @param value 0 to 2^64-2, a bigint or a safe integer
  * @returns true, or false if the sum would pass the maximum on a non-blocking fd (EAGAIN)
- * @throws RangeError ERR_OUT_OF_RANGE for a value outside 0 - 2^64-2; SystemError EBADF...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for a value that is neither a bigint nor an
+ *   integer, or an fd that is not an FdLike; RangeError ERR_OUT_OF_RANGE for a value
+ *   outside 0 - 2^64-2 (a number above 2^53-1 too), or a negative fd; SystemError EBADF...
  */
 export function eventfdWrite(fd: FdLike, value: bigint | number): boolean {
   let v: bigint;

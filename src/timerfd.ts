@@ -18,12 +18,19 @@ interface TimerfdBinding {
 
 const b = raw as TimerfdBinding;
 const k = b.fdkindConstants;
+/** CLOCK_MONOTONIC: a clock that never jumps and stops while the system is suspended ('monotonic'). */
 export const CLOCK_MONOTONIC: number = k.CLOCK_MONOTONIC!;
+/** CLOCK_REALTIME: the wall clock, which jumps when the system time is set ('realtime'). */
 export const CLOCK_REALTIME: number = k.CLOCK_REALTIME!;
+/** CLOCK_BOOTTIME: like CLOCK_MONOTONIC, but counting time spent suspended ('boottime'). */
 export const CLOCK_BOOTTIME: number = k.CLOCK_BOOTTIME!;
+/** timerfd_create flag: reads never block (`options.nonblock`, on by default). */
 export const TFD_NONBLOCK: number = k.TFD_NONBLOCK!;
+/** timerfd_create flag: close the fd in child processes (`options.cloexec`, on by default). */
 export const TFD_CLOEXEC: number = k.TFD_CLOEXEC!;
+/** timerfd_settime flag: the initial time is a time on the timer's clock, not a delay (`options.absolute`). */
 export const TFD_TIMER_ABSTIME: number = k.TFD_TIMER_ABSTIME!;
+/** timerfd_settime flag: with TFD_TIMER_ABSTIME on a realtime timer, a jump of the wall clock makes a read fail with ECANCELED (`options.cancelOnSet`). */
 export const TFD_TIMER_CANCEL_ON_SET: number = k.TFD_TIMER_CANCEL_ON_SET!;
 
 /** The clocks a timer can follow: 'monotonic' (default), 'realtime' (wall clock), 'boottime' (counts suspend). */
@@ -39,6 +46,7 @@ export interface TimerSpec {
   intervalMs: number;
 }
 
+/** Options for `timerfdSettime`: how to read `initialMs`. */
 export interface TimerSettimeOptions {
   /** `initialMs` is a time on the timer's clock (ms since the epoch for 'realtime'), not a delay. */
   absolute?: boolean;
@@ -53,9 +61,13 @@ const spec = new Float64Array(4);
 
 /**
  * Create a timer fd (disarmed), non-blocking and close-on-exec unless told otherwise.
- * @param clock 'monotonic' (default), 'realtime', 'boottime', or a CLOCK_* number
+ * @param clock   'monotonic' (default), 'realtime', 'boottime', or a CLOCK_* number
+ * @param options `{ nonblock, cloexec }`, both true by default
  * @returns the new fd
- * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown clock name; SystemError EINVAL, EMFILE...
+ * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown clock name;
+ *   TypeError ERR_INVALID_ARG_TYPE for a clock that is neither a name nor an integer,
+ *   or a bad options object; RangeError ERR_OUT_OF_RANGE for a negative clock number;
+ *   SystemError EINVAL (unknown clock), EPERM, EMFILE...
  */
 export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?: FdOptions): number {
   let id: number;
@@ -96,8 +108,12 @@ function specResult(): TimerSpec {
  * Arm (or, with `initialMs` 0, disarm) the timer (timerfd_settime).
  * @param initialMs  ms until the first expiration (a clock time with `absolute`); 0 disarms
  * @param intervalMs ms between later expirations; 0 (default) fires once
+ * @param options    `{ absolute, cancelOnSet }`, both false by default
  * @returns the previous setting, as `timerfdGettime` would have returned it
- * @throws RangeError for a negative, NaN or infinite time; SystemError EBADF, EINVAL (not a timerfd)...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, a time that is
+ *   not a number, or a bad options object; RangeError ERR_OUT_OF_RANGE for a negative
+ *   fd, or a negative, NaN or infinite time; SystemError EBADF, EINVAL (not a timerfd,
+ *   or a time too large for the kernel)...
  */
 export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, options?: TimerSettimeOptions): TimerSpec {
   const n = toFd(fd);
@@ -116,7 +132,9 @@ export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, op
 /**
  * The timer's setting now (timerfd_gettime): `initialMs` is the time left until
  * the next expiration (0: disarmed), `intervalMs` the period (0: one-shot).
- * @throws SystemError EBADF, EINVAL (not a timerfd)...
+ * @returns `{ initialMs, intervalMs }`
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EBADF, EINVAL (not a timerfd)...
  */
 export function timerfdGettime(fd: FdLike): TimerSpec {
   const n = toFd(fd);
@@ -126,9 +144,11 @@ export function timerfdGettime(fd: FdLike): TimerSpec {
 
 /**
  * Read how many times the timer expired since the last read (or since armed),
- * resetting that count.
+ * resetting that count. The fd is not checked to be a timerfd.
  * @returns the count (>= 1n), or `null` if it has not expired yet (EAGAIN)
- * @throws SystemError ECANCELED (wall clock jumped, with `cancelOnSet`), EBADF, EINVAL...
+ * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError ECANCELED (wall clock
+ *   jumped, with `cancelOnSet`), EBADF...
  */
 export function timerfdRead(fd: FdLike): bigint | null {
   return readU64(fd);
