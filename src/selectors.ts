@@ -60,7 +60,15 @@ export type SelectorData<T> = undefined extends T ? [data?: T] : [data: T];
  * get() and has() also take the registered object itself, as Python's mapping does.
  */
 export interface SelectorMap<T = unknown> extends ReadonlyMap<number, SelectorKey<T>> {
+  /**
+   * The key registered for `fileobj`, an fd number or the object that was registered.
+   * @returns the key, or undefined if it is not registered (or is no file descriptor at all); never throws
+   */
   get(fileobj: FdLike): SelectorKey<T> | undefined;
+  /**
+   * Whether `fileobj` (an fd number or the object that was registered) is registered.
+   * @returns true if get() finds a key; never throws
+   */
   has(fileobj: FdLike): boolean;
 }
 
@@ -68,19 +76,25 @@ export interface SelectorMap<T = unknown> extends ReadonlyMap<number, SelectorKe
 export abstract class BaseSelector<T = unknown> implements Disposable {
   /**
    * Watch `fileobj` for `events`, attaching `data`.
+   * @param events EVENT_READ, EVENT_WRITE, or both
    * @returns the new key
    * @throws TypeError ERR_INVALID_ARG_TYPE for a fileobj that is not an FdLike, events not an integer
-   * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than EVENT_READ | EVENT_WRITE
+   * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than
+   *   EVENT_READ | EVENT_WRITE; for SelectSelector, an fd >= FD_SETSIZE
    * @throws Error ERR_IOREADY_KEY if the fd is already registered (Python's KeyError)
-   * @throws SystemError if the kernel refuses it (then nothing is registered)
+   * @throws SystemError if the kernel refuses it, then nothing is registered (EpollSelector:
+   *   EPERM for a regular file, EBADF for a closed fd)
    * @throws Error ERR_IOREADY_CLOSED once closed
    */
   abstract register(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T>;
 
   /**
-   * Stop watching `fileobj`. An fd closed since it was registered is fine.
+   * Stop watching `fileobj`. An fd closed since it was registered is fine: the
+   * registered object is found by identity even if it no longer yields an fd.
    * @returns the key it had
    * @throws Error ERR_IOREADY_KEY if not registered; ERR_IOREADY_CLOSED once closed
+   * @throws TypeError ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a fileobj
+   *   that is not registered and is not a valid FdLike
    */
   abstract unregister(fileobj: FdLike): SelectorKey<T>;
 
@@ -88,9 +102,10 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
    * Change the events and data of a registration. A change of data alone
    * touches no kernel state. Omitting data sets it to undefined, as Python's.
    * The new key keeps the fileobj the fd was registered with.
+   * @param events EVENT_READ, EVENT_WRITE, or both
    * @returns the new key (the old one if nothing changed)
    * @throws as register(); ERR_IOREADY_KEY if not registered. If the kernel
-   *   refuses the change, the registration is removed (CPython bpo-30014).
+   *   refuses the change (a SystemError), the registration is removed (CPython bpo-30014).
    */
   abstract modify(fileobj: FdLike, events: number, ...data: SelectorData<T>): SelectorKey<T>;
 
@@ -100,18 +115,24 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
    *   fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest (a hang-up or error counts as both READ and WRITE); `[]` on timeout
-   * @throws RangeError for timeoutMs NaN; ERR_IOREADY_CLOSED once closed
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
+   *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
+   *   Error ERR_IOREADY_CLOSED once closed
    */
   abstract select(timeoutMs?: number): Array<SelectorEvent<T>>;
 
   /**
    * The key of `fileobj`.
+   * @returns its key
    * @throws Error ERR_IOREADY_KEY if not registered; ERR_IOREADY_CLOSED once closed
+   * @throws TypeError ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a fileobj
+   *   that is not registered and is not a valid FdLike
    */
   abstract getKey(fileobj: FdLike): SelectorKey<T>;
 
   /**
    * The registrations, as a live read-only map keyed by fd.
+   * @returns the map (the same object on every call)
    * @throws Error ERR_IOREADY_CLOSED once closed (a view taken before reads empty)
    */
   abstract getMap(): SelectorMap<T>;
@@ -122,6 +143,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
   /** Forget every registration and release the kernel object, if any. Idempotent. */
   abstract close(): void;
 
+  /** The same as close(): `using sel = new DefaultSelector()` closes it at the end of the block. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -314,8 +336,20 @@ export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
 
 /** What a poll-like backend needs from its kernel object (Epoll and Poll both fit). */
 export interface Poller {
+  /**
+   * Start watching `fd` for `events`, in the poller's own flags (EPOLLIN/POLLIN...).
+   * If it throws, the selector rolls the registration back and rethrows.
+   */
   register(fd: number, events: number): void;
+  /**
+   * Change the flags a watched `fd` waits for. If it throws, the selector drops
+   * the registration and rethrows.
+   */
   modify(fd: number, events: number): void;
+  /**
+   * Stop watching `fd`. A SystemError (the fd was closed meanwhile) is ignored by
+   * the selector; anything else is rethrown.
+   */
   unregister(fd: number): void;
 }
 
@@ -387,7 +421,8 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
 
   /**
    * The epoll fd.
-   * @throws ERR_IOREADY_CLOSED once closed
+   * @returns the fd (owned by the selector: close() closes it)
+   * @throws Error ERR_IOREADY_CLOSED once closed
    */
   fileno(): number {
     this._checkOpen();
@@ -404,7 +439,11 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
    * Deliver readiness from the event loop: `listener(key, events)` for each
    * ready registration, no thread blocked. Calling start() again replaces
    * the listener. Unregistering during a batch drops that fd's pending events.
-   * @throws TypeError if listener is not a function; ERR_IOREADY_CLOSED once closed
+   * A listener that throws does not stop the watch: the error surfaces as an
+   * 'uncaughtException' (as Epoll.start).
+   * @returns this selector
+   * @throws TypeError ERR_INVALID_ARG_TYPE if listener is not a function;
+   *   Error ERR_IOREADY_CLOSED once closed
    */
   start(listener: SelectorListener<T>): this {
     this._checkOpen();
@@ -419,21 +458,33 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
     return this;
   }
 
-  /** Stop delivering to the listener. @throws ERR_IOREADY_CLOSED once closed */
+  /**
+   * Stop delivering to the listener (pending wait()s and events() go on).
+   * @returns this selector
+   * @throws Error ERR_IOREADY_CLOSED once closed
+   */
   stop(): this {
     this._checkOpen();
     this._poller.stop();
     return this;
   }
 
-  /** A started watch keeps the process alive (the default). @throws ERR_IOREADY_CLOSED once closed */
+  /**
+   * A started watch keeps the process alive (the default).
+   * @returns this selector
+   * @throws Error ERR_IOREADY_CLOSED once closed
+   */
   ref(): this {
     this._checkOpen();
     this._poller.ref();
     return this;
   }
 
-  /** Let the process exit even while watching. @throws ERR_IOREADY_CLOSED once closed */
+  /**
+   * Let the process exit even while watching.
+   * @returns this selector
+   * @throws Error ERR_IOREADY_CLOSED once closed
+   */
   unref(): this {
     this._checkOpen();
     this._poller.unref();
@@ -441,10 +492,16 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
   }
 
   /**
-   * The next ready registrations, from the event loop.
-   * @param timeoutMs resolve with `[]` after this long (undefined: never)
-   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed meanwhile,
-   *   or with an AbortError if `options.signal` aborts
+   * The next ready registrations, from the event loop. Never throws: every
+   * error is a rejection of the promise.
+   * @param timeoutMs resolve with `[]` after this long (undefined or null: never;
+   *   <= 0: at the next turn of the event loop)
+   * @param options   `{ signal }`: an AbortSignal that rejects the wait
+   * @returns a promise of `[key, events]` for each ready registration, rejected
+   *   with ERR_IOREADY_CLOSED if closed (before or meanwhile), with an AbortError
+   *   (ABORT_ERR) if `options.signal` aborts, with ERR_INVALID_ARG_TYPE for a
+   *   timeoutMs that is not a number or a bad options object, or with
+   *   ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms
    */
   async wait(timeoutMs?: number, options?: WaitOptions): Promise<Array<SelectorEvent<T>>> {
     this._checkOpen();
@@ -460,8 +517,10 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
   }
 
   /**
-   * Batches of ready registrations as an async iterator, until close().
-   * @throws ERR_IOREADY_CLOSED if already closed
+   * Batches of ready registrations as an async iterator, until close()
+   * (which ends it).
+   * @returns an async iterator of `[key, events]` arrays, never empty
+   * @throws Error ERR_IOREADY_CLOSED if already closed
    */
   events(): AsyncIterableIterator<Array<SelectorEvent<T>>> {
     this._checkOpen();
@@ -529,7 +588,19 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
     this.#packed = null;
   }
 
-  /** @throws SystemError EBADF if a registered fd was closed (as Python's) */
+  /**
+   * Wait until some registered fds are ready, blocking the thread (select(2)).
+   * @param timeoutMs undefined or null: forever; <= 0: return at once;
+   *   fractions round up. EINTR is retried with the time that remains.
+   * @returns `[key, events]` for each ready registration, events within the
+   *   key's interest; `[]` on timeout. A regular file is always ready.
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
+   *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
+   *   Error ERR_IOREADY_CLOSED once closed; SystemError EBADF if a registered fd
+   *   was closed, as Python's. Known gap: the kernel does not check a closed fd
+   *   beyond the end of the process's fd table (which grows in powers of two from
+   *   64); such an fd is never EBADF and is reported ready whenever another fd is.
+   */
   select(timeoutMs?: number): Array<SelectorEvent<T>> {
     this._checkOpen();
     const timeout = selectorTimeout(timeoutMs);
