@@ -3,10 +3,13 @@
  * builder and one lookup, shared by every `*Names(mask)` function. Internal.
  */
 
-/** [bit, name] pairs, one per single-bit flag, lowest bit first. */
+/** @internal [bit, name] pairs, one per single-bit flag, lowest bit first. */
 export type NameTable = ReadonlyArray<readonly [bit: number, name: string]>;
 
-/** A table of `names` with their values from `consts` (unsigned 32-bit). */
+/**
+ * @internal A table of `names` with their values from `consts` (unsigned 32-bit).
+ * @returns the pairs, sorted by bit; never throws
+ */
 export function nameTable(consts: Readonly<Record<string, number>>, names: readonly string[]): NameTable {
   return names.map((name) => [consts[name]! >>> 0, name] as const).sort((a, b) => a[0] - b[0]);
 }
@@ -14,6 +17,8 @@ export function nameTable(consts: Readonly<Record<string, number>>, names: reado
 /**
  * Names of the bits set in `mask` (an integer, signed or unsigned 32-bit),
  * lowest bit first; a bit with no name comes back in hex ('0x1000000').
+ * @internal
+ * @returns the names; never throws (the caller validates `mask`)
  */
 export function maskNames(mask: number, tbl: NameTable): string[] {
   const names: string[] = [];

@@ -48,7 +48,9 @@ export class Poll {
    * Watch `fd` for `events` (default POLLIN; Python's default adds POLLOUT,
    * which makes every socket ready forever). Registering an fd that is
    * already registered replaces its events, as Python's does.
-   * @throws TypeError ERR_INVALID_ARG_TYPE for a fd or events that is not an integer
+   * @param fd     a number, `{ fd }` or `{ fileno() }`, read once, now
+   * @param events POLLIN, POLLOUT, POLLPRI... (0..0xffff)
+   * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or events that is not an integer
    * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, or events outside 0..0xffff
    */
   register(fd: FdLike, events: number = POLLIN): void {
@@ -59,6 +61,7 @@ export class Poll {
 
   /**
    * Change the events a registered `fd` is watched for.
+   * @param events POLLIN, POLLOUT, POLLPRI... (0..0xffff)
    * @throws SystemError code 'ENOENT' if `fd` is not registered
    * @throws TypeError / RangeError for bad arguments, as register()
    */
@@ -90,7 +93,9 @@ export class Poll {
    * @returns `[fd, revents]` for each fd with non-zero revents (POLLNVAL for a
    *   closed fd, POLLHUP/POLLERR whether asked or not), in registration order;
    *   `[]` on timeout
-   * @throws RangeError for timeoutMs NaN; SystemError (ENOMEM, EINVAL) as the kernel says
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
+   *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
+   *   SystemError ENOMEM, EINVAL (more fds than RLIMIT_NOFILE) as the kernel says
    */
   poll(timeoutMs?: number): PollEvent[] {
     const timeout = validateTimeout(timeoutMs);

@@ -27,7 +27,12 @@ export function selectFds(read: Int32Array, write: Int32Array, except: Int32Arra
   return check(b.selectWait(read, write, except, timeoutMs), 'select');
 }
 
-/** An fd for select(2): an FdLike whose number is below FD_SETSIZE. */
+/**
+ * @internal An fd for select(2): an FdLike whose number is below FD_SETSIZE.
+ * @returns the fd number
+ * @throws TypeError ERR_INVALID_ARG_TYPE for a value that is not an FdLike;
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd or one >= FD_SETSIZE
+ */
 export function toSelectFd(value: unknown, name: string): number {
   const fd = toFd(value, name);
   if (fd >= FD_SETSIZE) throw outOfRange(name, `< ${FD_SETSIZE} (FD_SETSIZE): select() cannot wait on it, use Poll or Epoll`, fd);
@@ -62,10 +67,15 @@ function readyOnes<T>(items: T[], fds: Int32Array): T[] {
  * @returns three new arrays holding the very objects passed in that are
  *   ready, in the order given; three empty arrays on timeout. A regular file
  *   is always ready.
- * @throws TypeError ERR_INVALID_ARG_TYPE for a list that is not iterable or an element that is not an FdLike
+ * @throws TypeError ERR_INVALID_ARG_TYPE for a list that is not iterable, an element
+ *   that is not an FdLike, or a timeoutMs that is not a number
  * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, an fd >= FD_SETSIZE,
- *   a negative or NaN timeout (Python's ValueError)
- * @throws SystemError EBADF if an fd is not open
+ *   a negative or NaN timeout (Python's ValueError), or one above 2^31-1 ms.
+ *   Whatever an element's fileno() throws propagates.
+ * @throws SystemError EBADF if an fd is not open. Known gap: the kernel does not
+ *   check a closed fd beyond the end of the process's fd table (which grows in
+ *   powers of two from 64); such an fd is never EBADF and is reported ready
+ *   whenever another fd is.
  */
 export function select<R extends FdLike, W extends FdLike, X extends FdLike>(
   read: Iterable<R>,
