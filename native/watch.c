@@ -129,27 +129,31 @@ static napi_value handle_close(napi_env env, napi_callback_info info) {
   return ret_int(env, shutdown_handle(h));
 }
 
-static void on_readable(uv_poll_t *p, int status, int events) {
-  handle_t *h = p->data;
-  if (!h->started || h->out == NULL) return;
-  napi_env env = h->env;
+#ifndef WATCH_ROUNDS
+#define WATCH_ROUNDS 16
+#endif
+
+/* Drain one batch into out; returns n, 0 (nothing ready) or -errno. */
+static int drain(handle_t *h) {
   int n;
-  if (status < 0) {
-    n = status; /* libuv errors are -errno on Linux */
-  } else {
-    do {
-      n = epoll_wait(h->fd, h->evs, (int)h->out_pairs, 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) n = -errno;
-    if (n == 0) return; /* spurious wake-up (uv_poll allows them): nothing to say */
-    /* SAFETY: n <= out_pairs, and out holds 2 * out_pairs int32s (checked at start). */
-    for (int i = 0; i < n; i++) {
-      h->out[2 * i] = (int32_t)(uint32_t)h->evs[i].data.u64;
-      h->out[2 * i + 1] = (int32_t)h->evs[i].events;
-    }
+  do {
+    n = epoll_wait(h->fd, h->evs, (int)h->out_pairs, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  /* SAFETY: n <= out_pairs, and out holds 2 * out_pairs int32s (checked at start). */
+  for (int i = 0; i < n; i++) {
+    h->out[2 * i] = (int32_t)(uint32_t)h->evs[i].data.u64;
+    h->out[2 * i + 1] = (int32_t)h->evs[i].events;
   }
+  return n;
+}
+
+/* Hand n (or -errno) to JS; false if JS threw or the call failed. */
+static bool deliver(handle_t *h, int n) {
+  napi_env env = h->env;
+  bool ok = false;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
   napi_value cb, recv, arg, result;
   if (napi_get_reference_value(env, h->callback, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, n, &arg) == napi_ok) {
@@ -159,9 +163,33 @@ static void on_readable(uv_poll_t *p, int status, int events) {
       /* A listener threw: report it as Node reports any callback's exception. */
       napi_value err;
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    } else {
+      ok = s == napi_ok;
     }
   }
   napi_close_handle_scope(env, scope);
+  return ok;
+}
+
+/*
+ * The epoll fd is readable. Deliver batches until it has nothing more, but at
+ * most WATCH_ROUNDS of them, so the rest of the loop (timers, other I/O) is
+ * never starved: a listener that makes more fds ready (a reply written to a
+ * local peer) gets them without another trip through libuv's epoll_wait.
+ */
+static void on_readable(uv_poll_t *p, int status, int events) {
+  handle_t *h = p->data;
+  (void)events;
+  if (status < 0) {
+    if (h->started && h->out != NULL) deliver(h, status); /* libuv errors are -errno on Linux */
+    return;
+  }
+  for (int round = 0; round < WATCH_ROUNDS; round++) {
+    if (!h->started || h->out == NULL) return;
+    int n = drain(h);
+    if (n == 0) return; /* spurious wake-up (uv_poll allows them), or all done */
+    if (!deliver(h, n) || n < 0) return;
+  }
 }
 
 /*
