@@ -1,6 +1,8 @@
 /**
  * `npm run bench:serve`: `ioready serve` against the same server written with
- * Node's net module, the seed's Python server (fixed for Python 3), and C.
+ * Node's net module, the seed's Python server (fixed for Python 3), and C;
+ * `--workers 2` both ways of sharing the port (SO_REUSEPORT, the default,
+ * and EPOLLEXCLUSIVE).
  *
  * Throughput: a load client in C (compiled here) opens 100 or 1,000
  * connections that stream 64-byte messages (one send(2) each) for a warm-up

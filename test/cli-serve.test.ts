@@ -201,9 +201,10 @@ s.close()
     }
   });
 
-  for (const workers of [1, 2]) {
-    test(`8 streams at once keep their byte order${workers > 1 ? ' (--workers 2)' : ''}`, async () => {
-      const [p, port] = await startServe(['--log-level', 'info', '--workers', String(workers)]);
+  for (const [workers, balance] of [[1, ''], [2, 'SO_REUSEPORT'], [2, 'EPOLLEXCLUSIVE']] as const) {
+    test(`8 streams at once keep their byte order${workers > 1 ? ` (--workers 2, ${balance})` : ''}`, async () => {
+      const env = { ...process.env, IOREADY_SERVE_BALANCE: balance === 'EPOLLEXCLUSIVE' ? 'exclusive' : '' };
+      const [p, port] = await startServe(['--log-level', 'info', '--workers', String(workers)], { env });
       try {
         // Client k sends only bytes with b % 8 === k: stdout can be split back per client.
         const streams = Array.from({ length: 8 }, (_, k) => {
@@ -221,7 +222,7 @@ s.close()
         const at = new Array<number>(8).fill(0);
         for (const byte of out) split[byte & 7]![at[byte & 7]!++] = byte;
         split.forEach((s, k) => assert.ok(s.equals(streams[k]!), `client ${k}'s bytes`));
-        if (workers > 1) assert.match(p.stderr, /with 2 workers \(SO_REUSEPORT\)/);
+        if (workers > 1) assert.ok(p.stderr.includes(`with 2 workers (${balance})`), p.stderr);
       } finally {
         p.kill('SIGKILL');
       }
@@ -239,6 +240,10 @@ s.close()
       const perWorker = [1, 2].map((w) => (p.stderr.match(new RegExp(`ioready\\.serve\\.w${w} - INFO - Connection \\(\\d+\\) from \\S+\\n`, 'g')) ?? []).length);
       assert.equal(perWorker[0]! + perWorker[1]!, 1000);
       assert.ok(perWorker[0]! > 100 && perWorker[1]! > 100, `spread over both workers: ${perWorker}`);
+      // A second server on the port is refused, not let into the SO_REUSEPORT group.
+      const second = await runCli(['serve', '--port', String(port), '--workers', '2']);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /address already in use \(EADDRINUSE\)/);
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0);
     } finally {

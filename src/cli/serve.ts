@@ -4,10 +4,16 @@
  * stdout, in order per connection, and nothing else there; logs go to stderr
  * in the seed's format.
  *
- * With `--workers N`, N worker threads each run a Server (own Epoll, own
- * listener through SO_REUSEPORT: the kernel spreads connections over them,
- * and a connection stays with the worker that accepted it, so its bytes stay
- * in order). Workers do not write stdout themselves: a write(2) to a pipe
+ * With `--workers N`, N worker threads each run a Server with its own Epoll
+ * and its own listener on the port (SO_REUSEPORT): the kernel spreads the
+ * connections over them by their addresses, and a connection stays with the
+ * worker that accepted it, so its bytes stay in order. One listener watched
+ * by every worker with EPOLLEXCLUSIVE costs the same CPU per message but
+ * hands nearly every connection to whichever worker was woken first (998 of
+ * 1,000 in a test), so the other cores idle while it serves them all.
+ * SO_REUSEPORT would let a second server bind the port and silently share
+ * it: a bind without SO_REUSEPORT first makes that EADDRINUSE, as for one
+ * listener. Workers do not write stdout themselves: a write(2) to a pipe
  * larger than PIPE_BUF, or a partial non-blocking one, may be cut by another
  * thread's write, splitting a client's chunk. Instead each worker posts the
  * bytes of each epoll batch (whole chunks) to the main thread, which alone
@@ -159,12 +165,33 @@ function listenOn(o: ServeOptions, port: number, reusePort: boolean): number {
 }
 
 /**
- * How `--workers N` shares the port: 'reuseport' (a listener per worker,
- * SO_REUSEPORT) or 'exclusive' (one listener in every worker's Epoll with
- * EPOLLEXCLUSIVE). IOREADY_SERVE_BALANCE picks one, for the benchmark.
+ * How `--workers N` shares the port: 'reuseport' (the default: a listener per
+ * worker, SO_REUSEPORT) or 'exclusive' (one listener in every worker's Epoll
+ * with EPOLLEXCLUSIVE). IOREADY_SERVE_BALANCE=exclusive picks the other, for
+ * the benchmark.
  */
 function balanceMode(): 'reuseport' | 'exclusive' {
   return process.env.IOREADY_SERVE_BALANCE === 'exclusive' ? 'exclusive' : 'reuseport';
+}
+
+/**
+ * Fail with EADDRINUSE if anything listens on the port, also a group of
+ * SO_REUSEPORT listeners, which our own SO_REUSEPORT listeners would join.
+ */
+function checkPortFree(o: ServeOptions): void {
+  if (o.port === 0) return; // the kernel picks a port nobody uses
+  const probe = socket(o.family);
+  try {
+    setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, true);
+    bind(probe, o.host, o.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`cannot listen on ${showHost(o, o.port)}: address already in use (EADDRINUSE)`);
+    }
+    // anything else (EACCES...) is reported by the real bind
+  } finally {
+    close(probe);
+  }
 }
 
 const WORKER_FILE = path.join(__dirname, `serve-worker${path.extname(__filename)}`);
@@ -257,6 +284,7 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
 
 async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, escape: boolean, counter: Int32Array): Promise<number> {
   const mode = balanceMode();
+  if (mode === 'reuseport') checkPortFree(o);
   const listeners: number[] = [];
   try {
     let port = o.port;
