@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/select.h>
+#include <fcntl.h>
 #include <time.h>
 
 /* Up to this many pollfds live on the stack; more are malloc'ed for the call. */
@@ -110,6 +111,16 @@ static napi_value select_wait_js(napi_env env, napi_callback_info info) {
   for (int k = 0; k < 3; k++)
     if (!arg_int32_array(env, argv[k], &arr[k], &len[k])) return NULL;
   if (!arg_int32(env, argv[3], &timeout)) return NULL;
+
+  /*
+   * select(2) ignores bits past the end of the process's fd table, and leaves
+   * them set in the result: a closed fd numbered beyond the table would come
+   * back "ready". Ask the kernel about each fd first, so every closed one is
+   * EBADF, as select says for those within the table.
+   */
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < len[k]; i++)
+      if (arr[k][i] >= 0 && fcntl(arr[k][i], F_GETFD) < 0 && errno == EBADF) return ret_int(env, -EBADF);
 
   fd_set sets[3];
   int64_t deadline = timeout > 0 ? monotonic_ms() + timeout : 0;

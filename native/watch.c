@@ -24,6 +24,7 @@ typedef struct {
   bool started;
   bool uv_inited, uv_closing, uv_done;
   bool finalized, hook_ran;
+  int rounds;              /* batches delivered per wake-up at most (see on_readable) */
   uv_poll_t poll;
   napi_ref callback;       /* strong while started, so a live watch keeps its owner */
   napi_ref buffer;         /* keeps the Int32Array (and so `out`) alive */
@@ -129,9 +130,8 @@ static napi_value handle_close(napi_env env, napi_callback_info info) {
   return ret_int(env, shutdown_handle(h));
 }
 
-#ifndef WATCH_ROUNDS
-#define WATCH_ROUNDS 16
-#endif
+/* The most batches one wake-up may deliver (watchStart's rounds is clamped to it). */
+#define WATCH_MAX_ROUNDS 64
 
 /* Drain one batch into out; returns n, 0 (nothing ready) or -errno. */
 static int drain(handle_t *h) {
@@ -172,10 +172,14 @@ static bool deliver(handle_t *h, int n) {
 }
 
 /*
- * The epoll fd is readable. Deliver batches until it has nothing more, but at
- * most WATCH_ROUNDS of them, so the rest of the loop (timers, other I/O) is
- * never starved: a listener that makes more fds ready (a reply written to a
- * local peer) gets them without another trip through libuv's epoll_wait.
+ * The epoll fd is readable. Deliver a batch; with rounds > 1, poll again and
+ * deliver again while more is ready, up to `rounds` batches, each in its own
+ * make_callback (so nextTicks and microtasks run between them). A listener
+ * whose reply makes another watched fd ready (a request/response between local
+ * fds) then gets it without another trip through libuv's epoll_wait. The cost:
+ * one more epoll_wait(..., 0) per wake-up, and a level-triggered fd that the
+ * listener does not drain at once is reported again in the next round rather
+ * than in the next loop turn. So 1 (libuv's own behaviour) is the default.
  */
 static void on_readable(uv_poll_t *p, int status, int events) {
   handle_t *h = p->data;
@@ -184,7 +188,7 @@ static void on_readable(uv_poll_t *p, int status, int events) {
     if (h->started && h->out != NULL) deliver(h, status); /* libuv errors are -errno on Linux */
     return;
   }
-  for (int round = 0; round < WATCH_ROUNDS; round++) {
+  for (int round = 0; round < h->rounds; round++) {
     if (!h->started || h->out == NULL) return;
     int n = drain(h);
     if (n == 0) return; /* spurious wake-up (uv_poll allows them), or all done */
@@ -193,18 +197,19 @@ static void on_readable(uv_poll_t *p, int status, int events) {
 }
 
 /*
- * watchStart(h, out: Int32Array, callback(n)) -> 0 | -errno
+ * watchStart(h, out: Int32Array, callback(n), rounds) -> 0 | -errno
  * callback receives the number of pairs written to out, or -errno if the
  * epoll fd failed (then the watch is stopped).
  */
 static napi_value watch_start(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   handle_t *h;
   int32_t *out;
   size_t len;
+  int32_t rounds;
   napi_valuetype t;
-  if (!get_args(env, info, 3, argv) || !(h = arg_handle(env, argv[0])) ||
-      !arg_int32_array(env, argv[1], &out, &len))
+  if (!get_args(env, info, 4, argv) || !(h = arg_handle(env, argv[0])) ||
+      !arg_int32_array(env, argv[1], &out, &len) || !arg_int32(env, argv[3], &rounds))
     return NULL;
   NAPI_CALL(env, napi_typeof(env, argv[2], &t));
   if (t != napi_function) {
@@ -237,6 +242,7 @@ static napi_value watch_start(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_create_reference(env, argv[2], 1, &h->callback));
   NAPI_CALL(env, napi_create_reference(env, argv[1], 1, &h->buffer));
   h->out = out;
+  h->rounds = rounds < 1 ? 1 : rounds > WATCH_MAX_ROUNDS ? WATCH_MAX_ROUNDS : rounds;
   int r = uv_poll_start(&h->poll, UV_READABLE, on_readable);
   if (r < 0) {
     release_js(h);

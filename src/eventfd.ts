@@ -4,7 +4,7 @@
  * Values are bigints (the counter holds up to 2^64 - 2).
  */
 import { endianness } from 'node:os';
-import { check, invalidArgType, outOfRange } from './errors';
+import { check, invalidArgType, outOfRange, invalidArgValue } from './errors';
 import { fdFlags, read, write, type FdOptions } from './fd';
 import { raw } from './native';
 import { type FdLike, validateBool, validateInt, validateOptions } from './validate';
@@ -71,6 +71,8 @@ export function eventfdRead(fd: FdLike): bigint | null {
 export function readU64(fd: FdLike): bigint | null {
   const n = read(fd, cell);
   if (n === null) return null;
+  // An eventfd or timerfd always gives 8 bytes; anything else is not one.
+  if (n !== 8) throw invalidArgValue('fd', fd, `is not an eventfd or timerfd (read gave ${n} bytes, not 8)`);
   return LE ? cell.readBigUInt64LE(0) : cell.readBigUInt64BE(0);
 }
 

@@ -8,7 +8,7 @@
 export * from './constants';
 export type { SystemError } from './errors';
 export type { FdLike } from './validate';
-export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type WaitOptions } from './epoll';
+export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type StartOptions, type WaitOptions } from './epoll';
 export {
   AF_INET, AF_INET6, AF_UNIX, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
   close, pipe, read, setBlocking, socketpair, write,

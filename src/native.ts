@@ -35,7 +35,7 @@ export interface CoreBinding {
   epollWait(epfd: number, timeoutMs: number, maxEvents: number, out: Int32Array): number;
   handleOpen(fd: number): NativeHandle;
   handleClose(h: NativeHandle): number;
-  watchStart(h: NativeHandle, out: Int32Array, callback: (n: number) => void): number;
+  watchStart(h: NativeHandle, out: Int32Array, callback: (n: number) => void, rounds: number): number;
   watchStop(h: NativeHandle): number;
   watchRef(h: NativeHandle, ref: boolean): number;
   pipe2(flags: number, out: Int32Array): number;

@@ -30,7 +30,7 @@ interface ThreadBinding {
 /** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
 export interface WatchBridge {
   /** Start delivering batches of `epfd`'s events to `callback(n)` (n pairs in `out`, or -errno). */
-  start(h: NativeHandle, epfd: number, out: Int32Array, callback: (n: number) => void): number;
+  start(h: NativeHandle, epfd: number, out: Int32Array, callback: (n: number) => void, rounds: number): number;
   /** Stop delivering; no callback runs afterwards. Idempotent. */
   stop(h: NativeHandle): number;
   /** Whether a started watch keeps the process alive (remembered while stopped). */
@@ -40,7 +40,7 @@ export interface WatchBridge {
 }
 
 const uvBridge: WatchBridge = {
-  start: (h, _epfd, out, callback) => native.watchStart(h, out, callback),
+  start: (h, _epfd, out, callback, rounds) => native.watchStart(h, out, callback, rounds),
   stop: (h) => native.watchStop(h),
   ref: (h, ref) => native.watchRef(h, ref),
   close: (h) => native.handleClose(h),

@@ -9,7 +9,7 @@ import {
   IN_CLOSE, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR, IN_MODIFY,
   IN_MOVE, IN_MOVED_FROM, IN_MOVED_TO, IN_ONESHOT, IN_ONLYDIR, IN_Q_OVERFLOW, IN_ACCESS, INOTIFY_MIN_BUFFER,
   inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch, type InotifyEvent, timerfdCreate,
-  timerfdGettime, timerfdRead, timerfdSettime, write,
+  pipe, timerfdGettime, timerfdRead, timerfdSettime, write,
 } from '../src/index';
 import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
@@ -319,5 +319,20 @@ describe('inotify', () => {
     assert.throws(() => inotifyAddWatch(ev, dir, IN_CREATE), { code: 'EINVAL' }, 'not an inotify fd');
     write(ev, Buffer.alloc(8, 1));
     close(ev);
+  });
+});
+
+describe('eventfdRead and timerfdRead on the wrong kind of fd', () => {
+  it('a short read is refused, not parsed with stale bytes', () => {
+    const [r, w] = pipe();
+    try {
+      write(w, Buffer.from('abc'));
+      assert.throws(() => eventfdRead(r), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      write(w, Buffer.from('abc'));
+      assert.throws(() => timerfdRead(r), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    } finally {
+      close(r);
+      close(w);
+    }
   });
 });

@@ -269,3 +269,20 @@ describe('select(): semantics', () => {
     assert.ok(out.ms >= 599 && out.ms < 3000, `select(600) returned after ${out.ms} ms`);
   });
 });
+
+describe('select(): closed fds', () => {
+  test('a closed fd numbered beyond the fd table is EBADF, never "ready"', () => {
+    // select(2) ignores bits past the end of the fd table and leaves them set;
+    // the addon asks the kernel about each fd first.
+    const [r, w] = pipe();
+    try {
+      write(w, MSG);
+      assert.throws(() => select([999, r], [], [], 0), { code: 'EBADF', syscall: 'select' });
+      assert.throws(() => select([], [], [1023], 0), { code: 'EBADF', syscall: 'select' });
+      assert.deepEqual(select([r], [], [], 0), [[r], [], []]);
+    } finally {
+      close(r);
+      close(w);
+    }
+  });
+});

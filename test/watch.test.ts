@@ -489,3 +489,78 @@ describe('no leak', () => {
     }
   });
 });
+
+describe('start() options.rounds', () => {
+  /** Ping-pong between two pipes for one event; says whether the reply came before a setImmediate. */
+  async function replyBeforeImmediate(rounds: number | undefined): Promise<string[]> {
+    const ep = new Epoll();
+    const a = pipe();
+    const b = pipe();
+    const order: string[] = [];
+    try {
+      ep.register(a[0]);
+      ep.register(b[0]);
+      await new Promise<void>((resolve) => {
+        ep.start(
+          (fd) => {
+            read(fd, scratch);
+            if (fd === a[0]) {
+              order.push('request');
+              setImmediate(() => order.push('immediate'));
+              write(b[1], byte); // the reply makes another watched fd ready at once
+            } else {
+              order.push('reply');
+              setTimeout(resolve, 10);
+            }
+          },
+          rounds === undefined ? undefined : { rounds },
+        );
+        write(a[1], byte);
+      });
+      return order;
+    } finally {
+      ep.close();
+      for (const fd of [...a, ...b]) close(fd);
+    }
+  }
+
+  test('default (1): one batch per loop turn, as libuv does; rounds: 4 polls again within the turn', async () => {
+    assert.deepEqual(await replyBeforeImmediate(undefined), ['request', 'immediate', 'reply']);
+    assert.deepEqual(await replyBeforeImmediate(1), ['request', 'immediate', 'reply']);
+    assert.deepEqual(await replyBeforeImmediate(4), ['request', 'reply', 'immediate']);
+  });
+
+  test('default: a listener that drains in setImmediate gets each readiness once', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    let calls = 0;
+    try {
+      ep.register(r);
+      ep.start((fd) => {
+        calls++;
+        setImmediate(() => read(fd, scratch));
+      });
+      for (let i = 0; i < 5; i++) {
+        write(w, byte);
+        await sleep(15);
+      }
+      assert.equal(calls, 5);
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
+  test('misuse: rounds outside 1-64 or not an integer; bad options', () => {
+    const ep = new Epoll();
+    try {
+      for (const bad of [0, 65, -1]) assert.throws(() => ep.start(() => {}, { rounds: bad }), { code: 'ERR_OUT_OF_RANGE' });
+      assert.throws(() => ep.start(() => {}, { rounds: 1.5 }), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => ep.start(() => {}, 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      ep.start(() => {}, { rounds: 64 }).start(() => {}, { rounds: 2 }).stop();
+    } finally {
+      ep.close();
+    }
+  });
+});
