@@ -4,7 +4,7 @@
  */
 
 export type WorkloadId = 'pingpong' | 'fanin';
-export type PeerId = 'ioready-start' | 'ioready-thread' | 'ioready-poll' | 'fivdi' | 'net-socket' | 'python' | 'c';
+export type PeerId = 'ioready-start' | 'ioready-start-rounds' | 'ioready-thread' | 'ioready-poll' | 'fivdi' | 'net-socket' | 'python' | 'c';
 
 export interface Workload {
   id: WorkloadId;
@@ -29,6 +29,11 @@ export interface Peer {
 /** In the order tables and charts show them: ioready first, the limit last. */
 export const PEERS: readonly Peer[] = [
   { id: 'ioready-start', label: 'ioready start()', about: 'Epoll.start(): uv_poll on the epoll fd, one JS call per batch' },
+  {
+    id: 'ioready-start-rounds',
+    label: 'ioready start({rounds:16})',
+    about: 'start() polling the epoll fd again after each batch, up to 16 batches per event-loop wake-up',
+  },
   {
     id: 'ioready-thread',
     label: 'ioready start(), thread',
@@ -56,6 +61,9 @@ export const TARGETS: readonly Target[] = [
   { workload: 'pingpong', peer: 'ioready-start', versus: 'net-socket', atLeast: 2 },
   { workload: 'pingpong', peer: 'ioready-start', versus: 'fivdi', atLeast: 4 },
   { workload: 'pingpong', peer: 'ioready-start', versus: 'c', atLeast: 0.6 },
+  { workload: 'pingpong', peer: 'ioready-start-rounds', versus: 'python', atLeast: 1.0 },
+  { workload: 'pingpong', peer: 'ioready-start-rounds', versus: 'net-socket', atLeast: 2 },
+  { workload: 'pingpong', peer: 'ioready-start-rounds', versus: 'c', atLeast: 0.6 },
   { workload: 'pingpong', peer: 'ioready-poll', versus: 'c', atLeast: 0.8 },
   { workload: 'fanin', peer: 'ioready-start', versus: 'c', atLeast: 0.6 },
   { workload: 'fanin', peer: 'ioready-start', versus: 'net-socket', atLeast: 5 },

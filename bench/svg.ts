@@ -16,6 +16,7 @@ const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
 const COLOURS: Record<PeerId, string> = {
   'ioready-start': '#1f5fbf',
+  'ioready-start-rounds': '#2f6fb0',
   'ioready-thread': '#4a7fd0',
   'ioready-poll': '#6f9be0',
   python: '#d9a521',

@@ -7,6 +7,8 @@ const args = peerArgs();
 const w = new Window(args);
 const ep = new Epoll();
 const byte = Buffer.from('x');
+/** start()'s options: IOREADY_BENCH_ROUNDS=16 for the re-polling variant. */
+const options = process.env.IOREADY_BENCH_ROUNDS ? { rounds: Number(process.env.IOREADY_BENCH_ROUNDS) } : undefined;
 /** Handling a fan-in event: look at it (the level-triggered pipes stay readable). */
 export let seen = 0;
 
@@ -23,7 +25,7 @@ if (args.workload === 'pingpong') {
       write(aw, byte);
       if ((++w.count & 255) === 0) w.due();
     }
-  });
+  }, options);
   write(aw, byte);
 } else {
   for (let i = 0; i < args.fanIn; i++) {
@@ -34,5 +36,5 @@ if (args.workload === 'pingpong') {
   ep.start((fd, events) => {
     seen ^= fd + events;
     if ((++w.count & 1023) === 0) w.due();
-  });
+  }, options);
 }
