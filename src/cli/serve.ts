@@ -263,7 +263,10 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
   server.start();
   log.info(`Listening on ${showHost(o, localAddress(listenFd).port)} (fd ${listenFd})`);
   const code = await new Promise<number>((resolve) => {
+    let done = false;
     const finish = (c: number): void => {
+      if (done) return; // a signal and a stdout failure may both come
+      done = true;
       removeSignals();
       server.stop();
       close(listenFd);
@@ -299,7 +302,8 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
     throw err;
   }
   const workers: Worker[] = [];
-  let stopped = 0;
+  /** Workers that have not yet said 'stopped' (or died). */
+  const running = new Set<Worker>();
   const code = await new Promise<number>((resolve) => {
     let done = false;
     const finish = (c: number): void => {
@@ -309,9 +313,12 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
       resolve(c);
     };
     const stopAll = (c: number): void => {
-      if (workers.length === 0) finish(c);
-      for (const w of workers) w.postMessage('stop');
-      exitCode = c;
+      exitCode = Math.max(exitCode, c);
+      if (running.size === 0) finish(exitCode);
+      for (const w of running) w.postMessage('stop');
+    };
+    const gone = (w: Worker): void => {
+      if (running.delete(w) && running.size === 0) finish(exitCode);
     };
     let exitCode = 0;
     const removeSignals = onSignals(log, () => stopAll(0));
@@ -328,13 +335,16 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
       const w = startWorker(data);
       w.on('message', (m: unknown) => {
         if (m instanceof ArrayBuffer) output.push(new Uint8Array(m));
-        else if (m === 'stopped' && ++stopped === o.workers) finish(exitCode);
+        else if (m === 'stopped') gone(w);
       });
       w.on('error', (err) => {
         log.error(`worker ${i + 1}: ${err.message}`);
+        gone(w);
         stopAll(1);
       });
+      w.on('exit', () => gone(w));
       workers.push(w);
+      running.add(w);
     }
     output.onPressure = (stop) => {
       for (const w of workers) w.postMessage(stop ? 'pause' : 'resume');
