@@ -99,14 +99,14 @@ describe('peers that misbehave', () => {
       assert.ok(ev & EPOLLHUP && ev & EPOLLERR && ev & EPOLLRDHUP, `RST shows as HUP|ERR|RDHUP (got 0x${ev.toString(16)})`);
       // Whatever was still queued may be readable; then the reset surfaces, once, as ECONNRESET.
       let received = first;
-      let err: (Error & { code?: string; syscall?: string }) | undefined;
+      let err: (Error & { code?: string; syscall?: string; errno?: number }) | undefined;
       for (;;) {
         try {
           const n = recv(server, scratch);
           if (n === null || n === 0) break;
           received += n;
         } catch (e) {
-          err = e as Error & { code?: string; syscall?: string };
+          err = e as Error & { code?: string; syscall?: string; errno?: number };
           break;
         }
       }
@@ -365,7 +365,7 @@ sys.stdin.readline()
       write(pw, Buffer.from('x'));
       const py = spawn('python3', ['-c', child.replace('{PARENT_FD}', String(pr))], { stdio: ['pipe', 'pipe', 'inherit', ep.fd] });
       let out = '';
-      py.stdout.on('data', (d: Buffer) => (out += d));
+      py.stdout!.on('data', (d: Buffer) => (out += d));
       while (!out.includes('\n')) await sleep(5);
       const c = JSON.parse(out) as { seen: Array<[number, number]>; r: number; unreg: string | number };
       // The child sees the parent's registration, under the PARENT's fd number.
@@ -383,7 +383,7 @@ sys.stdin.readline()
       const err = thrown(() => ep.unregister(c.r));
       assert.ok(err.code === 'EBADF' || err.code === 'ENOENT', String(err.code));
       // When the child exits, its pipe's last reference goes, and so does its registration.
-      py.stdin.end('\n');
+      py.stdin!.end('\n');
       await new Promise((r) => py.once('close', r));
       assert.deepEqual([...epollRegistrations(ep.fd).keys()], [pr], 'only the parent registration remains');
       assert.deepEqual(ep.poll(0), [[pr, EPOLLIN]]);
