@@ -367,6 +367,17 @@ describe('ioready serve: stdout kinds and signals', () => {
     }
   });
 
+  test('stdout closed by its reader (EPIPE): one error line, exit 1', async () => {
+    const [r, w] = pipe({ nonblock: false });
+    const [p, port] = await startServe(['--log-level', 'info'], { stdout: w });
+    fs.closeSync(w);
+    fs.closeSync(r);
+    await sendAll(port, 'nobody reads this\n');
+    const { code } = await p.exited;
+    assert.equal(code, 1);
+    assert.match(p.stderr, /- ERROR - stdout: EPIPE: broken pipe, write\n/);
+  });
+
   test('SIGINT with a client still connected: what it sent is on stdout, exit 0', async () => {
     const [p, port] = await startServe([]);
     const s = await connect(port);
