@@ -340,6 +340,30 @@ describe('ioready serve: stdout kinds and signals', () => {
     }
   });
 
+  test('a second signal while stdout is stuck exits at once (143)', async () => {
+    const [r, w] = pipe({ nonblock: false });
+    const [p, port] = await startServe(['--log-level', 'info'], { stdout: w });
+    fs.closeSync(w);
+    try {
+      const s = await connect(port);
+      s.on('error', () => {});
+      s.write(Buffer.alloc(2 << 20, 'x'));
+      await sleep(500); // the pipe is full: the server holds the rest
+      p.kill('SIGTERM');
+      await p.waitLog(/SIGTERM: no longer accepting; flushing and closing/);
+      await sleep(200);
+      assert.equal(p.child.exitCode, null, 'still flushing into the full pipe');
+      p.kill('SIGTERM');
+      const { code } = await p.exited;
+      assert.equal(code, 143);
+      assert.match(p.stderr, /WARNING - SIGTERM again: exiting without flushing\n/);
+      s.destroy();
+    } finally {
+      fs.closeSync(r);
+      p.kill('SIGKILL');
+    }
+  });
+
   test('stdout a socket, a regular file, /dev/null', async () => {
     const [a, b] = socketpair({ nonblock: false });
     const file = path.join(os.tmpdir(), `ioready-serve-${process.pid}.out`);

@@ -262,17 +262,17 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
   });
   server.start();
   log.info(`Listening on ${showHost(o, localAddress(listenFd).port)} (fd ${listenFd})`);
+  let removeSignals = (): void => {};
   const code = await new Promise<number>((resolve) => {
     let done = false;
     const finish = (c: number): void => {
       if (done) return; // a signal and a stdout failure may both come
       done = true;
-      removeSignals();
       server.stop();
       close(listenFd);
       resolve(c);
     };
-    const removeSignals = onSignals(log, () => finish(0));
+    removeSignals = onSignals(log, () => finish(0)); // kept until flushed: a second signal exits at once
     output.onPressure = (stop) => (stop ? server.pause() : server.resume());
     output.onError = (err) => {
       log.error(`stdout: ${err.message}`);
@@ -280,6 +280,7 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
     };
   });
   await output.drain();
+  removeSignals();
   output.close();
   log.flush();
   return code;
@@ -304,12 +305,12 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
   const workers: Worker[] = [];
   /** Workers that have not yet said 'stopped' (or died). */
   const running = new Set<Worker>();
+  let removeSignals = (): void => {};
   const code = await new Promise<number>((resolve) => {
     let done = false;
     const finish = (c: number): void => {
       if (done) return;
       done = true;
-      removeSignals();
       resolve(c);
     };
     const stopAll = (c: number): void => {
@@ -321,7 +322,7 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
       if (running.delete(w) && running.size === 0) finish(exitCode);
     };
     let exitCode = 0;
-    const removeSignals = onSignals(log, () => stopAll(0));
+    removeSignals = onSignals(log, () => stopAll(0)); // kept until flushed: a second signal exits at once
     for (let i = 0; i < o.workers; i++) {
       const data: WorkerData = {
         id: i + 1,
@@ -358,6 +359,7 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
   await Promise.all(workers.map((w) => w.terminate()));
   for (const fd of listeners) close(fd);
   await output.drain();
+  removeSignals();
   output.close();
   log.flush();
   return code;
