@@ -1,0 +1,143 @@
+// Soak: ten million events through Epoll.start() and ten million through the
+// synchronous poll(), over 1,000 level-triggered pipes (batches of 1,000), plus a
+// million ping-pong wake-ups (a batch of one each). RSS (after a full GC) and the
+// fd count are printed at the start and the end; the fd count must come back
+// exactly, and RSS may grow by at most MAX_GROWTH_MB from the first sample taken
+// after warm-up (the first million events) to the last.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+import { close, Epoll, pipe, read, write } from '../../src/index';
+
+const EVENTS = Number(process.env.SOAK_EVENTS ?? 10_000_000);
+const PING_PONG = Math.max(1, Math.floor(EVENTS / 10));
+const MAX_GROWTH_MB = 24;
+const PIPES = 1000;
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
+const rssMB = (): number => {
+  gc();
+  return Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
+};
+
+interface Report {
+  name: string;
+  events: number;
+  seconds: number;
+  fds: [number, number];
+  rss: { start: number; warm: number; end: number };
+}
+
+function say(line: string): void {
+  process.stdout.write(`# ${line}\n`);
+}
+
+function report(r: Report): void {
+  say(
+    `${r.name}: ${r.events.toLocaleString('en')} events in ${r.seconds.toFixed(1)} s (${Math.round(r.events / r.seconds / 1000)} k/s); ` +
+      `fds ${r.fds[0]} -> ${r.fds[1]}; RSS ${r.rss.start} MB at start, ${r.rss.warm} MB after warm-up, ${r.rss.end} MB at the end ` +
+      `(growth ${(r.rss.end - r.rss.warm).toFixed(1)} MB, bound ${MAX_GROWTH_MB})`,
+  );
+}
+
+function check(r: Report): void {
+  report(r);
+  assert.ok(r.events >= EVENTS || r.name.startsWith('ping'), `${r.events} events`);
+  assert.equal(r.fds[1], r.fds[0], 'the fd count is back where it started');
+  assert.ok(r.rss.end - r.rss.warm <= MAX_GROWTH_MB, `RSS grew ${(r.rss.end - r.rss.warm).toFixed(1)} MB`);
+}
+
+/** 1,000 pipes, each with one byte in it: level-triggered, so each is ready on every wait. */
+function readyPipes(ep: Epoll): number[] {
+  const fds: number[] = [];
+  for (let i = 0; i < PIPES; i++) {
+    const [r, w] = pipe();
+    fds.push(r, w);
+    write(w, Buffer.from('x'));
+    ep.register(r);
+  }
+  return fds;
+}
+
+test(`soak: ${EVENTS.toLocaleString('en')} events through start() (batches of ${PIPES})`, async () => {
+  const fds0 = fdCount();
+  const rss0 = rssMB();
+  const t0 = performance.now();
+  const ep = new Epoll();
+  const fds = readyPipes(ep);
+  let events = 0;
+  let bad = 0;
+  let warm = 0;
+  await new Promise<void>((resolve) => {
+    ep.start((fd, ev) => {
+      if (ev !== 1 || fd < 0) bad++;
+      if (++events === Math.min(1_000_000, EVENTS)) warm = rssMB();
+      if (events === EVENTS) {
+        ep.close(); // from inside the batch: the rest of it is dropped
+        resolve();
+      }
+    });
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const fd of fds) close(fd);
+  await new Promise((r) => setImmediate(r)); // the watch's libuv handle finishes closing
+  assert.equal(bad, 0, 'every event was (pipe fd, EPOLLIN)');
+  check({ name: 'start()', events, seconds, fds: [fds0, fdCount()], rss: { start: rss0, warm, end: rssMB() } });
+});
+
+test(`soak: ${EVENTS.toLocaleString('en')} events through the synchronous poll()`, () => {
+  const fds0 = fdCount();
+  const rss0 = rssMB();
+  const t0 = performance.now();
+  const ep = new Epoll();
+  const fds = readyPipes(ep);
+  let events = 0;
+  let warm = 0;
+  while (events < EVENTS) {
+    const batch = ep.poll(0);
+    assert.equal(batch.length, PIPES, 'all 1,000 pipes ready on every poll');
+    events += batch.length;
+    if (warm === 0 && events >= Math.min(1_000_000, EVENTS)) warm = rssMB();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  ep.close();
+  for (const fd of fds) close(fd);
+  check({ name: 'poll()', events, seconds, fds: [fds0, fdCount()], rss: { start: rss0, warm, end: rssMB() } });
+});
+
+test(`soak: ${PING_PONG.toLocaleString('en')} ping-pong wake-ups through start() (a batch of one each)`, async () => {
+  const fds0 = fdCount();
+  const rss0 = rssMB();
+  const t0 = performance.now();
+  const ep = new Epoll();
+  const [ar, aw] = pipe();
+  const [br, bw] = pipe();
+  const byte = Buffer.from('x');
+  ep.register(ar);
+  ep.register(br);
+  let events = 0;
+  let warm = 0;
+  await new Promise<void>((resolve) => {
+    ep.start((fd) => {
+      read(fd, byte);
+      if (++events === Math.floor(PING_PONG / 10)) warm = rssMB();
+      if (events === PING_PONG) {
+        ep.close();
+        resolve();
+        return;
+      }
+      write(fd === ar ? bw : aw, byte);
+    });
+    write(aw, byte);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const fd of [ar, aw, br, bw]) close(fd);
+  await new Promise((r) => setImmediate(r));
+  check({ name: 'ping-pong', events, seconds, fds: [fds0, fdCount()], rss: { start: rss0, warm, end: rssMB() } });
+});
