@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { pipe, socketpair } from '../src/index';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLRDHUP, pipe, socketpair } from '../src/index';
 import {
   Proc, connect, hasCommand, pseudoRandomBytes, runCli, sendAll, sq, startServe, tmux, NODE_TSX, MAIN,
 } from './cli-helpers';
@@ -257,6 +257,16 @@ s.close()
       const a = await connect(port);
       const b = await connect(port);
       await p.until(() => (p.stderr.match(/INFO - Connection \(\d+\) from/g) ?? []).length === 2, 'two connections');
+      // The kernel's view: each connection registered for EPOLLIN | EPOLLRDHUP only
+      // (fdinfo shows EPOLLERR | EPOLLHUP too, which epoll always adds).
+      const connFds = [...p.stderr.matchAll(/INFO - Connection \((\d+)\) from/g)].map((m) => Number(m[1]));
+      const regs = new Map<number, number>();
+      for (const fd of fs.readdirSync(`/proc/${p.pid}/fd`)) {
+        if (fs.readlinkSync(`/proc/${p.pid}/fd/${fd}`) !== 'anon_inode:[eventpoll]') continue;
+        const info = fs.readFileSync(`/proc/${p.pid}/fdinfo/${fd}`, 'utf8');
+        for (const m of info.matchAll(/^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)/gm)) regs.set(Number(m[1]), parseInt(m[2]!, 16));
+      }
+      for (const fd of connFds) assert.equal(regs.get(fd), EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP, `fd ${fd}`);
       const c = await connect(port);
       const cClosed = new Promise<void>((resolve) => c.on('close', () => resolve()));
       c.on('error', () => {});
