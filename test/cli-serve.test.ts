@@ -12,6 +12,7 @@ import {
   Proc, connect, hasCommand, pseudoRandomBytes, runCli, sendAll, sq, startServe, tmux, NODE_TSX, MAIN,
 } from './cli-helpers';
 import { ROOT, hasPython, sleep } from './helpers';
+import { TerminalEscaper } from '../src/cli/escape';
 
 const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - ioready\.serve(\.w\d+)? - (DEBUG|INFO|WARNING|ERROR) - \S/;
 
@@ -491,6 +492,37 @@ describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () 
       assert.equal((await p.exited).code, 0);
     } finally {
       p.kill('SIGKILL');
+    }
+  });
+});
+
+describe('terminal escaping (serve on a tty, watch always)', () => {
+  const show = (bytes: Buffer, cuts: number[] = [], lineSafe = false): string => {
+    const e = new TerminalEscaper(lineSafe);
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      parts.push(e.feed(bytes, at, cut - at));
+      at = cut;
+    }
+    parts.push(e.end());
+    return Buffer.concat(parts).toString('latin1');
+  };
+
+  test('controls, C1 in UTF-8, invalid UTF-8 escaped; text, \\t \\n \\r and valid UTF-8 kept', () => {
+    assert.equal(show(Buffer.from('a\x1b[31mb\x07\x00\x7f\tc\r\n')), 'a\\x1b[31mb\\x07\\x00\\x7f\tc\r\n');
+    assert.equal(show(Buffer.from('é€😀\u009b')), Buffer.from('é€😀').toString('latin1') + '\\xc2\\x9b');
+    assert.equal(show(Buffer.from([0xff, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80])),
+      '\\xff\\x80\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80'); // stray, overlong, surrogate, > U+10FFFF
+    assert.equal(show(Buffer.from('x\ny\tz'), [], true), 'x\\x0ay\\x09z');
+    assert.equal(show(Buffer.from([0x41, 0xe2, 0x82])), 'A\\xe2\\x82'); // cut short at the end of the stream
+  });
+
+  test('the same text whatever the chunk boundaries', () => {
+    const bytes = Buffer.concat([Buffer.from('héllo € 😀 \x1b[0m \u0085 '), Buffer.from([0xe2, 0x28, 0xa1, 0xf0, 0x9f])]);
+    const whole = show(bytes);
+    for (let a = 0; a <= bytes.length; a++) {
+      for (let b = a; b <= bytes.length; b += 3) assert.equal(show(bytes, [a, b]), whole, `cut at ${a}, ${b}`);
     }
   });
 });
