@@ -121,9 +121,12 @@ test('load: 10,000 concurrent connections streaming at once, every byte accounte
 });
 
 /** A net client that streams `value` bytes every few ms until stopped; counts what it wrote. */
-function streamer(port: number, value: number): { sent: () => number; stop: () => Promise<void>; ready: Promise<void> } {
+function streamer(port: number, value: number): { sent: () => number; stop: () => Promise<void>; ready: Promise<void>; alive: () => boolean } {
   const sock = net.connect(port, '127.0.0.1');
   let sent = 0;
+  let alive = true;
+  sock.on('end', () => (alive = false)); // the server closed it
+  sock.on('error', () => (alive = false));
   let timer: NodeJS.Timeout | undefined;
   const chunk = Buffer.alloc(512, value);
   const ready = new Promise<void>((resolve, reject) => {
@@ -138,6 +141,7 @@ function streamer(port: number, value: number): { sent: () => number; stop: () =
   });
   return {
     ready,
+    alive: () => alive,
     sent: () => sent,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -176,7 +180,8 @@ test('a flood beyond --max-connections is refused at once; those already served 
         }),
     );
     await Promise.all(flood);
-    await sleep(200);
+    await sleep(1000); // the served clients stream on after the flood
+    assert.ok(served.every((s) => s.alive()), 'no served connection was closed by the flood');
     const sent = served.map((s) => s.sent());
     await Promise.all(served.map((s) => s.stop()));
     const total = sent.reduce((x, y) => x + y, 0);
