@@ -14,7 +14,8 @@
  * client half-closes, every byte it sent must be in the file: "lost" counts
  * the difference (it must be 0).
  *
- * Memory: 10,000 idle connections; (RSS after - RSS before) / 10,000.
+ * Memory: 10,000 idle connections; (RSS after - RSS before) / 10,000, and
+ * the same for anonymous memory alone (RssAnon).
  *
  * ioready runs as users run it: tsc's output of src/, with the addon pinned
  * (copied) for the run. Servers and client counts are interleaved
@@ -140,9 +141,16 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) * 1024;
+/** Resident memory in bytes: all of it (VmRSS), and the anonymous part (heaps; not the binary's pages). */
+function rssBytes(pid: number): { rss: number; anon: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
+}
+
+interface IdleCost {
+  rss: number;
+  anon: number;
 }
 
 const fdCount = (pid: number): number => fs.readdirSync(`/proc/${pid}/fd`).length;
@@ -268,19 +276,20 @@ async function idleWave(load: string, s: Running, id: string, n: number, fd0: nu
 /**
  * RSS per idle connection: (RSS with `n` idle connections - RSS before) / n,
  * on a fresh server (what the first `n` connections cost, one-off growth of
- * heaps and tables included).
+ * heaps and tables included); also its anonymous part alone (RssAnon: heaps,
+ * without the pages of the program's binary that serving touched first).
  */
-async function idleRss(load: string, def: ServerDef, n: number): Promise<number> {
+async function idleRss(load: string, def: ServerDef, n: number): Promise<IdleCost> {
   const s = await startServer(def);
   try {
     await sleep(500);
     const fd0 = fdCount(s.pid);
-    const rss0 = rssBytes(s.pid);
+    const before = rssBytes(s.pid);
     const closeWave = await idleWave(load, s, def.id, n, fd0);
     await sleep(500);
-    const perConnection = (rssBytes(s.pid) - rss0) / n;
+    const after = rssBytes(s.pid);
     await closeWave();
-    return perConnection;
+    return { rss: (after.rss - before.rss) / n, anon: (after.anon - before.anon) / n };
   } finally {
     await s.stop();
   }
@@ -327,7 +336,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const rss = new Map<string, number>();
+  const rss = new Map<string, IdleCost>();
   for (const def of defs) {
     try {
       rss.set(def.id, await idleRss(load, def, o.idle));
@@ -356,11 +365,11 @@ async function main(): Promise<void> {
   const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
-  console.log('\nRSS per idle connection:');
+  console.log('\nRSS per idle connection (of which anonymous memory):');
   for (const def of defs) {
     const v = rss.get(def.id);
-    console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.toFixed(0)} B`}`);
-    (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v ?? null };
+    console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.rss.toFixed(0)} B (${v.anon.toFixed(0)} B)`}`);
+    (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v?.rss ?? null, anonPerConnection: v?.anon ?? null };
   }
   fs.writeFileSync(path.join(__dirname, '.build', 'serve-results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
