@@ -235,6 +235,8 @@ export type Op =
   | { k: 'epClose'; e: number }
   | { k: 'epReopen'; e: number }
   | { k: 'epFileno'; e: number }
+  | { k: 'epStart'; e: number; fn: boolean }
+  | { k: 'epStop'; e: number }
   | { k: 'pRegister'; fd: FdArg; mask: unknown; omit: boolean }
   | { k: 'pModify'; fd: FdArg; mask: unknown }
   | { k: 'pUnregister'; fd: FdArg }
@@ -273,6 +275,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('epClose' as const), e: slot }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('epReopen' as const), e: slot }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('epFileno' as const), e: slot }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('epStart' as const), e: slot, fn: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('epStop' as const), e: slot }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('pRegister' as const), fd: fdArg, mask: pollMask, omit: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('pModify' as const), fd: fdArg, mask: pollMask }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('pUnregister' as const), fd: fdArg }) },
@@ -530,6 +534,20 @@ export class World {
         const [out, fd] = attempt(() => s.ep.fileno());
         this.#count(out);
         expect(s.ep.closed ? out === 'closed' : out === 'ok' && fd === s.ep.fd, `fileno: ${out}`);
+        return;
+      }
+      case 'epStart':
+      case 'epStop': {
+        // The watch starts and stops on the event loop's epoll; nothing is delivered
+        // while this synchronous run holds the thread, and nothing may change the kernel
+        // state of our epoll (verify() checks), or fail on close() afterwards.
+        const s = this.eps[op.e]!;
+        const listener: unknown = op.k === 'epStart' && op.fn ? () => undefined : 'not a function';
+        const [out, ret] = attempt(() => (op.k === 'epStart' ? s.ep.start(listener as () => void) : s.ep.stop()));
+        this.#count(out);
+        if (s.ep.closed) return expect(out === 'closed', `${op.k} on a closed Epoll: ${out}`);
+        if (op.k === 'epStart' && !op.fn) return expect(out === 'arg', `start(non-function): ${out}`);
+        expect(out === 'ok' && ret === s.ep, `${op.k}: ${out}`);
         return;
       }
       case 'pRegister':
