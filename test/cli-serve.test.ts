@@ -441,7 +441,7 @@ describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () 
     const log = logFile(name);
     fs.writeFileSync(log, '');
     tm('new-session', '-d', '-s', name, '-x', '160', '-y', '40',
-      `cd ${sq(ROOT)} && ${NODE_TSX} ${MAIN} serve --port 0 --log-level info ${args.join(' ')} 2>${sq(log)}; sleep 30`);
+      `cd ${sq(ROOT)} && exec ${NODE_TSX} ${MAIN} serve --port 0 --log-level info ${args.join(' ')} 2>${sq(log)}`);
     const end = Date.now() + 20000;
     for (;;) {
       const m = /Listening on \S+:(\d+)/.exec(fs.readFileSync(log, 'utf8'));
@@ -449,6 +449,19 @@ describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () 
       if (Date.now() > end) throw new Error(`no port: ${fs.readFileSync(log, 'utf8')}`);
       await sleep(50);
     }
+  }
+
+  /** Stop the tmux server and whatever runs in its panes (a hung-up node may linger). */
+  function killTmux(): void {
+    const panes = spawnSync('tmux', ['-L', sock, 'list-panes', '-a', '-F', '#{pane_pid}'], { encoding: 'utf8' }).stdout;
+    for (const pid of panes.split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    spawnSync('tmux', ['-L', sock, 'kill-server']);
   }
 
   async function paneShows(name: string, text: string): Promise<string> {
@@ -462,7 +475,7 @@ describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () 
   }
 
   test('control bytes are shown escaped on a terminal, raw with --raw', async (t) => {
-    t.after(() => spawnSync('tmux', ['-L', sock, 'kill-server']));
+    t.after(killTmux);
     const escPort = await serveInTmux('esc', []);
     await sendAll(escPort, 'A\x1b[31mB\x07C\x00D\u009bE\tF\xff\n');
     // \xff went out as UTF-8 (c3 bf: valid, shown as is); U+009B as c2 9b: escaped.
@@ -476,7 +489,7 @@ describe('ioready serve: a terminal (tmux)', { skip: !tmuxOk && 'no tmux' }, () 
   });
 
   test('telnet typed into in tmux: its line on stdout', { skip: !hasCommand('telnet') && 'no telnet' }, async (t) => {
-    t.after(() => spawnSync('tmux', ['-L', sock, 'kill-server']));
+    t.after(killTmux);
     const [p, port] = await startServe(['--log-level', 'info']);
     try {
       tm('new-session', '-d', '-s', 'telnet', '-x', '120', '-y', '30', `telnet 127.0.0.1 ${port}`);
