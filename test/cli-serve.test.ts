@@ -182,6 +182,9 @@ s.close()
       await slowDone;
       silent.end();
       await p.until(() => closedCount(p) === 1003, '1003 connections closed', 60000);
+      // stdout comes through its own pipe: it may lag the logs.
+      const lineCount = (): number => (p.out.toString('latin1').match(/client \d+ [0-9a-f]{48}\n/g) ?? []).length;
+      await p.until(() => lineCount() === 1000, 'the 1000 lines on stdout');
 
       const out = p.out.toString('latin1');
       // The slow client's bytes come whole and in order, whatever came in between
@@ -236,6 +239,8 @@ s.close()
       const lines = Array.from({ length: 1000 }, (_, i) => `w${i}:${pseudoRandomBytes(16, i + 5).toString('base64')}\n`);
       await Promise.all(lines.map((line) => sendAll(port, line)));
       await p.until(() => closedCount(p) === 1000, '1000 connections closed', 60000);
+      // stdout comes through its own pipe, and from the workers through the main thread: it may lag the logs.
+      await p.waitOut(lines.join('').length, 20000);
       const got = p.out.toString().split(/(?<=\n)/);
       assert.deepEqual(got.sort(), [...lines].sort());
       const perWorker = [1, 2].map((w) => (p.stderr.match(new RegExp(`ioready\\.serve\\.w${w} - INFO - Connection \\(\\d+\\) from \\S+\\n`, 'g')) ?? []).length);
