@@ -15,9 +15,9 @@
  * results.json and results.svg (into bench/, or --out DIR; --quick writes
  * into bench/.build/quick/ unless --out says otherwise).
  *
- *   npm run bench                       # 5 repetitions x 1.5 s, both workloads
- *   npm run bench -- --quick            # 1 repetition x 0.2 s: a smoke run
- *   npm run bench -- --reps 9 --duration 2000 --workloads pingpong --peers ioready-start,c
+ *   npm run bench:pipes                 # 5 repetitions x 1.5 s, both workloads (npm run bench runs this, then bench/serve.ts)
+ *   npm run bench:pipes -- --quick      # 1 repetition x 0.2 s: a smoke run
+ *   npm run bench:pipes -- --reps 9 --duration 2000 --workloads pingpong --peers ioready-start,c
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,7 +55,7 @@ interface Options {
   fromSrc: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [options]
+const USAGE = `usage: npm run bench:pipes -- [options]  (or npm run bench -- pipes [options])
   --quick             1 repetition, 50 ms warm-up, 200 ms window (a smoke run)
   --reps N            repetitions per (workload, peer) (default 5)
   --duration MS       measured window per run (default 1500)

@@ -80,7 +80,7 @@ test('bench: a bad command line is a usage error, before any child runs', () => 
   const r = bench('--peers', 'ioready-start,nonesuch', '--out', out);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown peer 'nonesuch'/);
-  assert.match(r.stderr, /usage: npm run bench/);
+  assert.match(r.stderr, /usage: npm run bench:pipes/);
   const r2 = bench('--reps', '0');
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /--reps wants a positive integer/);
