@@ -60,8 +60,8 @@ bool byte_range(napi_env env, napi_value *argv, char **p, size_t *len) {
   return true;
 }
 
-/* read(fd, buf, off, len) -> bytes | -errno */
-static napi_value read_js(napi_env env, napi_callback_info info) {
+/* read or write (fd, buf, off, len) -> bytes | -errno */
+static napi_value transfer(napi_env env, napi_callback_info info, bool writing) {
   napi_value argv[4];
   int32_t fd;
   char *p;
@@ -69,20 +69,11 @@ static napi_value read_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 4, argv) || !arg_int32(env, argv[0], &fd) ||
       !byte_range(env, argv + 1, &p, &len))
     return NULL;
-  return ret_errno_or(env, RETRY_EINTR(read(fd, p, len)));
+  return ret_errno_or(env, writing ? RETRY_EINTR(write(fd, p, len)) : RETRY_EINTR(read(fd, p, len)));
 }
 
-/* write(fd, buf, off, len) -> bytes | -errno */
-static napi_value write_js(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  int32_t fd;
-  char *p;
-  size_t len;
-  if (!get_args(env, info, 4, argv) || !arg_int32(env, argv[0], &fd) ||
-      !byte_range(env, argv + 1, &p, &len))
-    return NULL;
-  return ret_errno_or(env, RETRY_EINTR(write(fd, p, len)));
-}
+static napi_value read_js(napi_env env, napi_callback_info info) { return transfer(env, info, false); }
+static napi_value write_js(napi_env env, napi_callback_info info) { return transfer(env, info, true); }
 
 /* close(fd) -> 0 | -errno. Never retried: on Linux the fd is released even on EINTR. */
 static napi_value close_js(napi_env env, napi_callback_info info) {
