@@ -2,6 +2,7 @@
 #include "ioready.h"
 
 #include <stdio.h>
+#include <time.h>
 
 void ioready_throw_last(napi_env env) {
   bool pending = false;
@@ -118,6 +119,22 @@ napi_value ret_undefined(napi_env env) {
   napi_value out;
   napi_get_undefined(env, &out);
   return out;
+}
+
+static int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t deadline_after(int32_t timeout_ms) {
+  return timeout_ms > 0 ? monotonic_ns() + (int64_t)timeout_ms * 1000000 : 0;
+}
+
+int32_t time_left(int32_t timeout_ms, int64_t deadline) {
+  if (timeout_ms <= 0) return timeout_ms;
+  int64_t left = deadline - monotonic_ns();
+  return left > 0 ? (int32_t)((left + 999999) / 1000000) : 0;
 }
 
 bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {

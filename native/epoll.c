@@ -29,12 +29,6 @@ static napi_value epoll_ctl_js(napi_env env, napi_callback_info info) {
   return ret_errno_or(env, epoll_ctl(epfd, op, fd, &ev));
 }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * epollWait(epfd, timeoutMs, maxEvents, out: Int32Array) -> n | -errno
  * timeoutMs is a whole number of ms (-1: forever), already rounded up by the
@@ -56,15 +50,12 @@ static napi_value epoll_wait_js(napi_env env, napi_callback_info info) {
   if (max < 1) return ret_int(env, -EINVAL);
 
   struct epoll_event evs[EPOLL_BATCH_CAP];
-  int64_t deadline = timeout > 0 ? now_ms() + timeout : 0;
+  int64_t deadline = deadline_after(timeout);
   int n;
   for (;;) {
     n = epoll_wait(epfd, evs, max, timeout);
     if (n >= 0 || errno != EINTR) break;
-    if (timeout > 0) {
-      int64_t left = deadline - now_ms();
-      timeout = left > 0 ? (int32_t)left : 0;
-    }
+    timeout = time_left(timeout, deadline);
   }
   if (n < 0) return ret_int(env, -errno);
   for (int i = 0; i < n; i++) {

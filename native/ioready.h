@@ -65,6 +65,15 @@ napi_value ret_int(napi_env env, int64_t v);
 napi_value ret_errno_or(napi_env env, long r);
 napi_value ret_undefined(napi_env env);
 
+/*
+ * Timeouts across EINTR (PEP 475): deadline_after() is the monotonic time, in
+ * ns, at which a wait of timeout ms ends; time_left() is what remains of it in
+ * whole ms, rounded up so that a wait never ends early. A timeout <= 0 (-1:
+ * forever, 0: at once) stays as it is.
+ */
+int64_t deadline_after(int32_t timeout_ms);
+int32_t time_left(int32_t timeout_ms, int64_t deadline);
+
 /* Export a function by name. */
 bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb);
 /* Export an integer constant by name (uint32 values keep their unsigned value). */

@@ -16,19 +16,6 @@
 #define POLL_STACK_FDS 64
 
 /* The monotonic clock in ms, to re-arm a timeout after EINTR (PEP 475). */
-static int64_t monotonic_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* What remains of a wait that started with timeout ms and ends at deadline. */
-static int32_t time_left(int32_t timeout, int64_t deadline) {
-  if (timeout <= 0) return timeout; /* -1 (forever) and 0 (at once) never change */
-  int64_t left = deadline - monotonic_ms();
-  return left > 0 ? (int32_t)left : 0;
-}
-
 /*
  * pollWait(fds: Int32Array, nfds, timeoutMs, out: Int32Array) -> n | -errno
  * fds holds nfds (fd, events) pairs. The n fds with non-zero revents are
@@ -58,7 +45,7 @@ static napi_value poll_wait_js(napi_env env, napi_callback_info info) {
     pfds[i].events = (short)fds[2 * i + 1];
     pfds[i].revents = 0;
   }
-  int64_t deadline = timeout > 0 ? monotonic_ms() + timeout : 0;
+  int64_t deadline = deadline_after(timeout);
   int r;
   while ((r = poll(pfds, (nfds_t)nfds, timeout)) < 0 && errno == EINTR) timeout = time_left(timeout, deadline);
   int saved = errno;
@@ -123,7 +110,7 @@ static napi_value select_wait_js(napi_env env, napi_callback_info info) {
       if (arr[k][i] >= 0 && fcntl(arr[k][i], F_GETFD) < 0 && errno == EBADF) return ret_int(env, -EBADF);
 
   fd_set sets[3];
-  int64_t deadline = timeout > 0 ? monotonic_ms() + timeout : 0;
+  int64_t deadline = deadline_after(timeout);
   int r;
   for (;;) {
     int maxfd = -1;
