@@ -19,7 +19,7 @@
  *
  * ioready runs as users run it: tsc's output of src/, with the addon pinned
  * (copied) for the run. Servers and client counts are interleaved
- * (round-robin over repetitions); medians are reported. Results also go to bench/.build/serve-results.json.
+ * (round-robin over repetitions); medians are reported. Results also go to bench/serve-results.json.
  *
  *   npm run bench:serve                  # 3 repetitions x 2 s
  *   npm run bench:serve -- --quick       # 1 repetition x 0.5 s, 2,000 idle connections
@@ -371,7 +371,7 @@ async function main(): Promise<void> {
     console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.rss.toFixed(0)} B (${v.anon.toFixed(0)} B)`}`);
     (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v?.rss ?? null, anonPerConnection: v?.anon ?? null };
   }
-  fs.writeFileSync(path.join(__dirname, '.build', 'serve-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(__dirname, 'serve-results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
