@@ -7,8 +7,8 @@
 import { formatRate, PEERS, type BenchResults, type PeerId, type WorkloadResult } from './model';
 
 const WIDTH = 980;
-const LABEL_RIGHT = 190; // labels end here
-const BAR_X = 200;
+const LABEL_RIGHT = 220; // labels end here
+const BAR_X = 230;
 const BAR_MAX = 470; // the longest bar
 const RATIO_RIGHT = WIDTH - 24;
 const ROW = 30;
