@@ -37,6 +37,14 @@ bool arg_int32(napi_env env, napi_value v, int32_t *out) {
   return expect_number(env, v) && napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+bool int_args(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
+  napi_value argv[8];
+  if (n > 8 || !get_args(env, info, n, argv)) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!arg_int32(env, argv[i], &out[i])) return false;
+  return true;
+}
+
 bool arg_uint32(napi_env env, napi_value v, uint32_t *out) {
   return expect_number(env, v) && napi_get_value_uint32(env, v, out) == napi_ok;
 }

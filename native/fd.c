@@ -86,14 +86,10 @@ static napi_value close_js(napi_env env, napi_callback_info info) {
 
 /* fcntl(fd, cmd, arg) -> result | -errno (F_GETFL/F_SETFL/F_GETFD/F_SETFD). */
 static napi_value fcntl_js(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t fd, cmd, arg;
-  if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) ||
-      !arg_int32(env, argv[1], &cmd) || !arg_int32(env, argv[2], &arg))
-    return NULL;
-  if (cmd != F_GETFL && cmd != F_SETFL && cmd != F_GETFD && cmd != F_SETFD)
-    return ret_int(env, -EINVAL);
-  return ret_errno_or(env, RETRY_EINTR(fcntl(fd, cmd, arg)));
+  int32_t a[3]; /* fd, cmd, arg */
+  if (!int_args(env, info, 3, a)) return NULL;
+  if (a[1] != F_GETFL && a[1] != F_SETFL && a[1] != F_GETFD && a[1] != F_SETFD) return ret_int(env, -EINVAL);
+  return ret_errno_or(env, RETRY_EINTR(fcntl(a[0], a[1], a[2])));
 }
 
 bool init_fd(napi_env env, napi_value exports) {

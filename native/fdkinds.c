@@ -24,11 +24,9 @@ static napi_value eventfd_js(napi_env env, napi_callback_info info) {
 
 /* timerfd_create(clockid, flags) -> fd | -errno */
 static napi_value timerfd_create_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t clock, flags;
-  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &clock) || !arg_int32(env, argv[1], &flags))
-    return NULL;
-  return ret_errno_or(env, timerfd_create(clock, flags));
+  int32_t a[2]; /* clockid, flags */
+  if (!int_args(env, info, 2, a)) return NULL;
+  return ret_errno_or(env, timerfd_create(a[0], a[1]));
 }
 
 /*
@@ -118,11 +116,9 @@ static napi_value inotify_add_watch_js(napi_env env, napi_callback_info info) {
 
 /* inotify_rm_watch(fd, wd) -> 0 | -errno */
 static napi_value inotify_rm_watch_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd, wd;
-  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &wd))
-    return NULL;
-  return ret_errno_or(env, inotify_rm_watch(fd, wd));
+  int32_t a[2]; /* fd, wd */
+  if (!int_args(env, info, 2, a)) return NULL;
+  return ret_errno_or(env, inotify_rm_watch(a[0], a[1]));
 }
 
 bool init_fdkinds(napi_env env, napi_value exports) {

@@ -47,6 +47,9 @@ void ioready_throw_last(napi_env env);
 /* Fetch argc arguments into argv (missing ones are undefined). */
 bool get_args(napi_env env, napi_callback_info info, size_t argc, napi_value *argv);
 
+/* Fetch n (<= 8) int32 arguments into out: the shape of most wrappers. */
+bool int_args(napi_env env, napi_callback_info info, size_t n, int32_t *out);
+
 /* Typed argument readers: on a wrong type they throw a TypeError and return false. */
 bool arg_int32(napi_env env, napi_value v, int32_t *out);
 bool arg_uint32(napi_env env, napi_value v, uint32_t *out);

@@ -83,11 +83,9 @@ static napi_value connect_js(napi_env env, napi_callback_info info) { return add
 
 /* listen(fd, backlog) -> 0 | -errno */
 static napi_value listen_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd, backlog;
-  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &backlog))
-    return NULL;
-  return ret_errno_or(env, listen(fd, backlog));
+  int32_t a[2]; /* fd, backlog */
+  if (!int_args(env, info, 2, a)) return NULL;
+  return ret_errno_or(env, listen(a[0], a[1]));
 }
 
 /* accept4(fd, flags, addrOut, lenOut) -> new fd | -errno */
@@ -170,11 +168,9 @@ static napi_value sendto_js(napi_env env, napi_callback_info info) {
 
 /* shutdown(fd, how) -> 0 | -errno */
 static napi_value shutdown_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd, how;
-  if (!get_args(env, info, 2, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &how))
-    return NULL;
-  return ret_errno_or(env, shutdown(fd, how));
+  int32_t a[2]; /* fd, how */
+  if (!int_args(env, info, 2, a)) return NULL;
+  return ret_errno_or(env, shutdown(a[0], a[1]));
 }
 
 /*
