@@ -283,7 +283,8 @@ const ATTACK = Buffer.concat([
  * and return every byte that reached the terminal.
  */
 function throughPty(extra: string[]): { code: number | null; bytes: Buffer; stderr: string } {
-  const cmd = `${NODE_TSX} ${MAIN} serve --port 0 --log-level info ${extra.map(sq).join(' ')}`;
+  // exec: Popen.terminate() must reach serve itself, not a shell that would leave it orphaned.
+  const cmd = `exec ${NODE_TSX} ${MAIN} serve --port 0 --log-level info ${extra.map(sq).join(' ')}`;
   const py = `
 import os, pty, re, select, socket, subprocess, sys, time
 m, s = pty.openpty()
