@@ -63,6 +63,13 @@ const WATCH_BATCH = 1024;
 /** Scratch for synchronous poll(): one per thread, as poll() blocks the thread. */
 const pollOut = new Int32Array(2 * EPOLL_MAX_EVENTS);
 
+/** The first n (fd, events) pairs of out, as poll() and wait() return them. */
+function toEvents(out: Int32Array, n: number): EpollEvent[] {
+  const events: EpollEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) events[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
+  return events;
+}
+
 /** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
 const dispatching = new Set<Epoll>();
 
@@ -200,11 +207,7 @@ export class Epoll implements Disposable {
     if (maxEvents !== undefined && maxEvents !== -1) {
       max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
     }
-    const n = check(native.epollWait(this.#fd, timeout, max, pollOut), 'epoll_wait');
-    const out = pollOut;
-    const result: EpollEvent[] = new Array(n);
-    for (let i = 0; i < n; i++) result[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
-    return result;
+    return toEvents(pollOut, check(native.epollWait(this.#fd, timeout, max, pollOut), 'epoll_wait'));
   }
 
   /**
@@ -414,8 +417,7 @@ export class Epoll implements Disposable {
     }
     const out = this.#out!;
     if (this.#waiters.length !== 0) {
-      const batch: EpollEvent[] = new Array(n);
-      for (let i = 0; i < n; i++) batch[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
+      const batch = toEvents(out, n);
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const w of waiters) {

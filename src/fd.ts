@@ -6,7 +6,7 @@
 import { invalidateFd } from './epoll';
 import { check, checkAgain } from './errors';
 import { native } from './native';
-import { type FdLike, toFd, validateBool, validateOptions, validateRange } from './validate';
+import { type FdLike, toFd, validateBool, validateInt, validateOptions, validateRange } from './validate';
 
 const c = native.fdConstants;
 /** open(2)/fcntl(2) flag: reads and writes never block (they return null instead). */
@@ -65,8 +65,8 @@ export interface SocketPairOptions extends FdOptions {
  */
 export function socketpair(options?: SocketPairOptions): [number, number] {
   const [nonblock, cloexec] = fdFlags(options);
-  const o = validateOptions<SocketPairOptions>(options);
-  const type = o.type === undefined ? SOCK_STREAM : toFd(o.type, 'options.type');
+  const o = options ?? {}; // fdFlags has validated it
+  const type = o.type === undefined ? SOCK_STREAM : validateInt(o.type, 'options.type', 0, 0x7fffffff);
   const flags = (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
   check(native.socketpair(AF_UNIX, type | flags, 0, pairOut), 'socketpair');
   return [pairOut[0]!, pairOut[1]!];
