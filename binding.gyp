@@ -4,6 +4,7 @@
       "target_name": "ioready",
       "sources": [
         "native/addon.c",
+        "native/constants.c",
         "native/epoll.c",
         "native/watch.c",
         "native/thread_watch.c",

@@ -1,12 +1,15 @@
 /* epoll(7): create, control, wait. The fd's owner is the handle in watch.c. */
 #include "ioready.h"
 
-#include <poll.h>
 #include <sys/epoll.h>
-#include <time.h>
 
-/* Largest batch one epoll_wait may return; documented in the README (maxEvents cap). */
-#define EPOLL_BATCH_CAP 4096
+void copy_events(int32_t *out, const struct epoll_event *evs, int n) {
+  /* SAFETY: the caller guarantees evs holds n events and out 2 * n int32s. */
+  for (int i = 0; i < n; i++) {
+    out[2 * i] = (int32_t)(uint32_t)evs[i].data.u64; /* data.u64 carries the fd (epoll_ctl_js) */
+    out[2 * i + 1] = (int32_t)evs[i].events;
+  }
+}
 
 /* epollCreate(cloexec: boolean) -> fd | -errno */
 static napi_value epoll_create_js(napi_env env, napi_callback_info info) {
@@ -50,34 +53,15 @@ static napi_value epoll_wait_js(napi_env env, napi_callback_info info) {
   if (max < 1) return ret_int(env, -EINVAL);
 
   struct epoll_event evs[EPOLL_BATCH_CAP];
-  int64_t deadline = deadline_after(timeout);
-  int n;
-  for (;;) {
-    n = epoll_wait(epfd, evs, max, timeout);
-    if (n >= 0 || errno != EINTR) break;
-    timeout = time_left(timeout, deadline);
-  }
+  int n = (int)RETRY_EINTR_TIMED(timeout, epoll_wait(epfd, evs, max, timeout));
   if (n < 0) return ret_int(env, -errno);
-  for (int i = 0; i < n; i++) {
-    out[2 * i] = (int32_t)(uint32_t)evs[i].data.u64;
-    out[2 * i + 1] = (int32_t)evs[i].events;
-  }
+  /* SAFETY: n <= max, which fits both evs and out (clamped above). */
+  copy_events(out, evs, n);
   return ret_int(env, n);
 }
 
 bool init_epoll(napi_env env, napi_value exports) {
-  napi_value c;
-  if (napi_create_object(env, &c) != napi_ok) return false;
-#define K(name) if (!export_const(env, c, #name, (double)(uint32_t)(name))) return false;
-  K(EPOLLIN) K(EPOLLPRI) K(EPOLLOUT) K(EPOLLERR) K(EPOLLHUP) K(EPOLLRDNORM) K(EPOLLRDBAND)
-  K(EPOLLWRNORM) K(EPOLLWRBAND) K(EPOLLMSG) K(EPOLLRDHUP) K(EPOLLEXCLUSIVE) K(EPOLLWAKEUP)
-  K(EPOLLONESHOT) K(EPOLLET) K(EPOLL_CTL_ADD) K(EPOLL_CTL_MOD) K(EPOLL_CTL_DEL) K(EPOLL_CLOEXEC)
-  K(POLLIN) K(POLLPRI) K(POLLOUT) K(POLLERR) K(POLLHUP) K(POLLNVAL) K(POLLRDNORM)
-  K(POLLRDBAND) K(POLLWRNORM) K(POLLWRBAND) K(POLLMSG) K(POLLRDHUP)
-#undef K
-  if (!export_const(env, c, "EPOLL_BATCH_CAP", EPOLL_BATCH_CAP)) return false;
-  return napi_set_named_property(env, exports, "epollConstants", c) == napi_ok &&
-         export_fn(env, exports, "epollCreate", epoll_create_js) &&
+  return export_fn(env, exports, "epollCreate", epoll_create_js) &&
          export_fn(env, exports, "epollCtl", epoll_ctl_js) &&
          export_fn(env, exports, "epollWait", epoll_wait_js);
 }

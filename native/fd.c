@@ -15,6 +15,7 @@ static napi_value pair_result(napi_env env, int r, int fds[2], napi_value out_v)
   }
   if (r < 0) return ret_int(env, -errno);
   if (n < 2) { close(fds[0]); close(fds[1]); return ret_int(env, -EINVAL); }
+  /* SAFETY: n >= 2 was just checked. */
   out[0] = fds[0];
   out[1] = fds[1];
   return ret_int(env, 0);
@@ -69,6 +70,7 @@ static napi_value transfer(napi_env env, napi_callback_info info, bool writing) 
   if (!get_args(env, info, 4, argv) || !arg_int32(env, argv[0], &fd) ||
       !byte_range(env, argv + 1, &p, &len))
     return NULL;
+  /* SAFETY: byte_range put [p, p + len) inside the buffer. */
   return ret_errno_or(env, writing ? RETRY_EINTR(write(fd, p, len)) : RETRY_EINTR(read(fd, p, len)));
 }
 
@@ -93,15 +95,7 @@ static napi_value fcntl_js(napi_env env, napi_callback_info info) {
 }
 
 bool init_fd(napi_env env, napi_value exports) {
-  napi_value c;
-  if (napi_create_object(env, &c) != napi_ok) return false;
-#define K(name) if (!export_const(env, c, #name, (double)(name))) return false;
-  K(O_NONBLOCK) K(O_CLOEXEC) K(AF_UNIX) K(AF_INET) K(AF_INET6) K(SOCK_STREAM) K(SOCK_DGRAM)
-  K(SOCK_SEQPACKET) K(SOCK_NONBLOCK) K(SOCK_CLOEXEC) K(F_GETFL) K(F_SETFL) K(F_GETFD) K(F_SETFD)
-  K(FD_CLOEXEC)
-#undef K
-  return napi_set_named_property(env, exports, "fdConstants", c) == napi_ok &&
-         export_fn(env, exports, "pipe2", pipe2_js) &&
+  return export_fn(env, exports, "pipe2", pipe2_js) &&
          export_fn(env, exports, "socketpair", socketpair_js) &&
          export_fn(env, exports, "read", read_js) &&
          export_fn(env, exports, "write", write_js) &&

@@ -10,7 +10,6 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
-#include <time.h>
 
 /* eventfd(initval, flags) -> fd | -errno */
 static napi_value eventfd_js(napi_env env, napi_callback_info info) {
@@ -51,6 +50,7 @@ static bool arg_spec4(napi_env env, napi_value v, double **out) {
 }
 
 static void spec_to_array(const struct itimerspec *s, double *out) {
+  /* SAFETY: out passed arg_spec4, so it holds at least 4 doubles. */
   out[0] = (double)s->it_value.tv_sec;
   out[1] = (double)s->it_value.tv_nsec;
   out[2] = (double)s->it_interval.tv_sec;
@@ -65,6 +65,7 @@ static napi_value timerfd_settime_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 3, argv) || !arg_int32(env, argv[0], &fd) || !arg_int32(env, argv[1], &flags) ||
       !arg_spec4(env, argv[2], &spec))
     return NULL;
+  /* SAFETY: spec passed arg_spec4: 4 doubles. */
   struct itimerspec next = {
       .it_value = {.tv_sec = (time_t)spec[0], .tv_nsec = (long)spec[1]},
       .it_interval = {.tv_sec = (time_t)spec[2], .tv_nsec = (long)spec[3]},
@@ -122,24 +123,7 @@ static napi_value inotify_rm_watch_js(napi_env env, napi_callback_info info) {
 }
 
 bool init_fdkinds(napi_env env, napi_value exports) {
-  napi_value c;
-  if (napi_create_object(env, &c) != napi_ok) return false;
-#define K(name) if (!export_const(env, c, #name, (double)(uint32_t)(name))) return false;
-  K(EFD_SEMAPHORE) K(EFD_NONBLOCK) K(EFD_CLOEXEC)
-  K(CLOCK_MONOTONIC) K(CLOCK_REALTIME) K(CLOCK_BOOTTIME) K(CLOCK_REALTIME_ALARM) K(CLOCK_BOOTTIME_ALARM)
-  K(TFD_NONBLOCK) K(TFD_CLOEXEC) K(TFD_TIMER_ABSTIME) K(TFD_TIMER_CANCEL_ON_SET)
-  K(IN_NONBLOCK) K(IN_CLOEXEC)
-  K(IN_ACCESS) K(IN_MODIFY) K(IN_ATTRIB) K(IN_CLOSE_WRITE) K(IN_CLOSE_NOWRITE) K(IN_OPEN)
-  K(IN_MOVED_FROM) K(IN_MOVED_TO) K(IN_CREATE) K(IN_DELETE) K(IN_DELETE_SELF) K(IN_MOVE_SELF)
-  K(IN_UNMOUNT) K(IN_Q_OVERFLOW) K(IN_IGNORED) K(IN_CLOSE) K(IN_MOVE) K(IN_ONLYDIR)
-  K(IN_DONT_FOLLOW) K(IN_EXCL_UNLINK) K(IN_MASK_CREATE) K(IN_MASK_ADD) K(IN_ISDIR) K(IN_ONESHOT)
-  K(IN_ALL_EVENTS)
-#undef K
-  if (!export_const(env, c, "SIZEOF_INOTIFY_EVENT", sizeof(struct inotify_event)) ||
-      !export_const(env, c, "NAME_MAX", 255))
-    return false;
-  return napi_set_named_property(env, exports, "fdkindConstants", c) == napi_ok &&
-         export_fn(env, exports, "eventfd", eventfd_js) &&
+  return export_fn(env, exports, "eventfd", eventfd_js) &&
          export_fn(env, exports, "timerfdCreate", timerfd_create_js) &&
          export_fn(env, exports, "timerfdSettime", timerfd_settime_js) &&
          export_fn(env, exports, "timerfdGettime", timerfd_gettime_js) &&

@@ -6,16 +6,15 @@
  */
 #include "ioready.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/select.h>
-#include <fcntl.h>
-#include <time.h>
 
 /* Up to this many pollfds live on the stack; more are malloc'ed for the call. */
 #define POLL_STACK_FDS 64
 
-/* The monotonic clock in ms, to re-arm a timeout after EINTR (PEP 475). */
 /*
  * pollWait(fds: Int32Array, nfds, timeoutMs, out: Int32Array) -> n | -errno
  * fds holds nfds (fd, events) pairs. The n fds with non-zero revents are
@@ -45,9 +44,7 @@ static napi_value poll_wait_js(napi_env env, napi_callback_info info) {
     pfds[i].events = (short)fds[2 * i + 1];
     pfds[i].revents = 0;
   }
-  int64_t deadline = deadline_after(timeout);
-  int r;
-  while ((r = poll(pfds, (nfds_t)nfds, timeout)) < 0 && errno == EINTR) timeout = time_left(timeout, deadline);
+  int r = (int)RETRY_EINTR_TIMED(timeout, poll(pfds, (nfds_t)nfds, timeout));
   int saved = errno;
   int32_t n = 0;
   if (r > 0) {
@@ -66,6 +63,7 @@ static napi_value poll_wait_js(napi_env env, napi_callback_info info) {
 /* Put every fd of arr into set; false if one is outside [0, FD_SETSIZE). */
 static bool fill_set(fd_set *set, const int32_t *arr, size_t len, int *maxfd) {
   FD_ZERO(set);
+  /* SAFETY: i < len, arr's element count. */
   for (size_t i = 0; i < len; i++) {
     /* SAFETY: FD_SET indexes a FD_SETSIZE-bit array; fds outside it are refused, not set. */
     if (arr[i] < 0 || arr[i] >= FD_SETSIZE) return false;
@@ -77,9 +75,16 @@ static bool fill_set(fd_set *set, const int32_t *arr, size_t len, int *maxfd) {
 
 /* Replace each fd of arr that is not in set by -1. */
 static void keep_ready(const fd_set *set, int32_t *arr, size_t len) {
-  /* SAFETY: every arr[i] passed fill_set, so it is in [0, FD_SETSIZE). */
+  /* SAFETY: i < len; every arr[i] passed fill_set, so it is in [0, FD_SETSIZE). */
   for (size_t i = 0; i < len; i++)
     if (!FD_ISSET(arr[i], set)) arr[i] = -1;
+}
+
+/* One select(2) on copies of the wanted sets (select leaves them undefined on error). */
+static int select_once(const fd_set want[3], fd_set got[3], int nfds, int32_t timeout) {
+  memcpy(got, want, 3 * sizeof *got);
+  struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (timeout % 1000) * 1000};
+  return select(nfds, &got[0], &got[1], &got[2], timeout < 0 ? NULL : &tv);
 }
 
 /*
@@ -87,7 +92,7 @@ static void keep_ready(const fd_set *set, int32_t *arr, size_t len) {
  * Each array lists fds (each < FD_SETSIZE, or -EINVAL). On return every fd
  * that is not ready in its set is replaced by -1, in place; n is select's
  * count. timeoutMs is whole ms, -1 for forever; EINTR retries with the time
- * that remains (the sets are rebuilt, as select leaves them undefined on error).
+ * that remains.
  */
 static napi_value select_wait_js(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -105,31 +110,22 @@ static napi_value select_wait_js(napi_env env, napi_callback_info info) {
    * back "ready". Ask the kernel about each fd first, so every closed one is
    * EBADF, as select says for those within the table.
    */
+  /* SAFETY: i < len[k], the element count of arr[k]. */
   for (int k = 0; k < 3; k++)
     for (size_t i = 0; i < len[k]; i++)
       if (arr[k][i] >= 0 && fcntl(arr[k][i], F_GETFD) < 0 && errno == EBADF) return ret_int(env, -EBADF);
 
-  fd_set sets[3];
-  int64_t deadline = deadline_after(timeout);
-  int r;
-  for (;;) {
-    int maxfd = -1;
-    for (int k = 0; k < 3; k++)
-      if (!fill_set(&sets[k], arr[k], len[k], &maxfd)) return ret_int(env, -EINVAL);
-    struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (timeout % 1000) * 1000};
-    r = select(maxfd + 1, &sets[0], &sets[1], &sets[2], timeout < 0 ? NULL : &tv);
-    if (r >= 0 || errno != EINTR) break;
-    timeout = time_left(timeout, deadline);
-  }
+  fd_set want[3], got[3];
+  int maxfd = -1;
+  for (int k = 0; k < 3; k++)
+    if (!fill_set(&want[k], arr[k], len[k], &maxfd)) return ret_int(env, -EINVAL);
+  int r = (int)RETRY_EINTR_TIMED(timeout, select_once(want, got, maxfd + 1, timeout));
   if (r < 0) return ret_int(env, -errno);
-  for (int k = 0; k < 3; k++) keep_ready(&sets[k], arr[k], len[k]);
+  for (int k = 0; k < 3; k++) keep_ready(&got[k], arr[k], len[k]);
   return ret_int(env, r);
 }
 
 bool init_poll(napi_env env, napi_value exports) {
-  napi_value c;
-  return napi_create_object(env, &c) == napi_ok && export_const(env, c, "FD_SETSIZE", FD_SETSIZE) &&
-         napi_set_named_property(env, exports, "pollConstants", c) == napi_ok &&
-         export_fn(env, exports, "pollWait", poll_wait_js) &&
+  return export_fn(env, exports, "pollWait", poll_wait_js) &&
          export_fn(env, exports, "selectWait", select_wait_js);
 }

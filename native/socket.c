@@ -4,16 +4,11 @@
  * Addresses travel as raw `struct sockaddr` bytes in caller-given Buffers:
  * TypeScript encodes IP literals and Unix paths (src/socket.ts) and decodes
  * what the kernel writes back, so no address policy lives in C. The layout
- * facts TypeScript needs (sizes, offsets) are exported from the headers.
+ * facts TypeScript needs (sizes, offsets) come from the headers (constants.c).
  */
 #include "ioready.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stddef.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* An address argument: its bytes, and the length to hand the kernel. */
 static bool arg_sockaddr(napi_env env, napi_value buf_v, napi_value len_v,
@@ -99,6 +94,7 @@ static napi_value accept4_js(napi_env env, napi_callback_info info) {
       !arg_sockaddr_out(env, argv[2], argv[3], &sa, &len, &len_out))
     return NULL;
   long r = RETRY_EINTR(accept4(fd, sa, &len, flags));
+  /* SAFETY: len_out has >= 1 element (arg_sockaddr_out). */
   if (r >= 0) len_out[0] = (int32_t)len;
   return ret_errno_or(env, r);
 }
@@ -114,6 +110,7 @@ static napi_value name_js(napi_env env, napi_callback_info info, bool peer) {
       !arg_sockaddr_out(env, argv[1], argv[2], &sa, &len, &len_out))
     return NULL;
   int r = peer ? getpeername(fd, sa, &len) : getsockname(fd, sa, &len);
+  /* SAFETY: len_out has >= 1 element (arg_sockaddr_out). */
   if (r == 0) len_out[0] = (int32_t)len;
   return ret_errno_or(env, r);
 }
@@ -129,6 +126,7 @@ static napi_value io_call(napi_env env, napi_callback_info info, bool is_send) {
   if (!get_args(env, info, 5, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
       !arg_int32(env, argv[4], &flags))
     return NULL;
+  /* SAFETY: byte_range put [p, p + len) inside the buffer. */
   return ret_errno_or(env, is_send ? RETRY_EINTR(send(fd, p, len, flags)) : RETRY_EINTR(recv(fd, p, len, flags)));
 }
 static napi_value recv_js(napi_env env, napi_callback_info info) { return io_call(env, info, false); }
@@ -146,8 +144,10 @@ static napi_value recvfrom_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 7, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
       !arg_int32(env, argv[4], &flags) || !arg_sockaddr_out(env, argv[5], argv[6], &sa, &salen, &len_out))
     return NULL;
+  /* SAFETY: [p, p + len) is inside the buffer (byte_range), the address inside its own (arg_sockaddr_out). */
   long r = RETRY_EINTR(recvfrom(fd, p, len, flags, sa, &salen));
   /* A connected stream socket may leave the address untouched: report length 0 then. */
+  /* SAFETY: len_out has >= 1 element (arg_sockaddr_out). */
   if (r >= 0) len_out[0] = (int32_t)salen;
   return ret_errno_or(env, r);
 }
@@ -163,6 +163,7 @@ static napi_value sendto_js(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 7, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
       !arg_int32(env, argv[4], &flags) || !arg_sockaddr(env, argv[5], argv[6], &sa, &salen))
     return NULL;
+  /* SAFETY: [p, p + len) is inside the buffer (byte_range), the address inside its own (arg_sockaddr). */
   return ret_errno_or(env, RETRY_EINTR(sendto(fd, p, len, flags, sa, salen)));
 }
 
@@ -204,34 +205,14 @@ static napi_value getsockopt_js(napi_env env, napi_callback_info info) {
     return NULL;
   /* SAFETY: the kernel writes at most len = count * 4 bytes, the array's size. */
   socklen_t len = (socklen_t)(count * sizeof(int32_t));
+  /* SAFETY: i < count, the array's element count. */
   for (size_t i = 0; i < count; i++) out[i] = 0;
   int r = getsockopt(fd, level, opt, out, &len);
   return r < 0 ? ret_int(env, -errno) : ret_int(env, len);
 }
 
 bool init_socket(napi_env env, napi_value exports) {
-  napi_value c;
-  if (napi_create_object(env, &c) != napi_ok) return false;
-#define K(name) if (!export_const(env, c, #name, (double)(name))) return false;
-  K(SOL_SOCKET) K(SO_REUSEADDR) K(SO_REUSEPORT) K(SO_RCVBUF) K(SO_SNDBUF) K(SO_ERROR)
-  K(SO_KEEPALIVE) K(SO_LINGER) K(SO_TYPE) K(SO_DOMAIN) K(SO_ACCEPTCONN) K(SO_BROADCAST)
-  K(SO_OOBINLINE) K(SO_RCVLOWAT) K(SO_SNDLOWAT)
-  K(IPPROTO_IP) K(IPPROTO_IPV6) K(IPPROTO_TCP) K(IPPROTO_UDP) K(IPV6_V6ONLY)
-  K(TCP_NODELAY) K(TCP_KEEPIDLE) K(TCP_KEEPINTVL) K(TCP_KEEPCNT) K(TCP_CORK) K(TCP_QUICKACK)
-  K(MSG_OOB) K(MSG_PEEK) K(MSG_DONTWAIT) K(MSG_NOSIGNAL) K(MSG_WAITALL) K(MSG_TRUNC)
-  K(SHUT_RD) K(SHUT_WR) K(SHUT_RDWR) K(SOMAXCONN)
-  /* Layout facts for encoding addresses in TypeScript. */
-  K(EINPROGRESS) K(EINTR)
-  if (!export_const(env, c, "SIZEOF_SOCKADDR_IN", sizeof(struct sockaddr_in)) ||
-      !export_const(env, c, "SIZEOF_SOCKADDR_IN6", sizeof(struct sockaddr_in6)) ||
-      !export_const(env, c, "SIZEOF_SOCKADDR_UN", sizeof(struct sockaddr_un)) ||
-      !export_const(env, c, "SIZEOF_SOCKADDR_STORAGE", sizeof(struct sockaddr_storage)) ||
-      !export_const(env, c, "OFFSETOF_SUN_PATH", offsetof(struct sockaddr_un, sun_path)) ||
-      !export_const(env, c, "OFFSETOF_SIN6_SCOPE_ID", offsetof(struct sockaddr_in6, sin6_scope_id)))
-    return false;
-#undef K
-  return napi_set_named_property(env, exports, "socketConstants", c) == napi_ok &&
-         export_fn(env, exports, "socket", socket_js) && export_fn(env, exports, "bind", bind_js) &&
+  return export_fn(env, exports, "socket", socket_js) && export_fn(env, exports, "bind", bind_js) &&
          export_fn(env, exports, "connect", connect_js) && export_fn(env, exports, "listen", listen_js) &&
          export_fn(env, exports, "accept4", accept4_js) &&
          export_fn(env, exports, "getsockname", getsockname_js) &&

@@ -79,8 +79,7 @@ static void *tw_main(void *arg) {
   tw_t *t = arg;
   struct pollfd p[2] = {{.fd = t->epfd, .events = POLLIN}, {.fd = t->wakefd, .events = POLLIN}};
   for (;;) {
-    int r = poll(p, 2, -1);
-    if (r < 0 && errno == EINTR) continue;
+    int r = (int)RETRY_EINTR(poll(p, 2, -1));
     if (r < 0) {
       hand_over(t, -errno);
       break;
@@ -90,10 +89,7 @@ static void *tw_main(void *arg) {
       hand_over(t, -EBADF);
       break;
     }
-    int n;
-    do {
-      n = epoll_wait(t->epfd, t->evs, (int)t->pairs, 0);
-    } while (n < 0 && errno == EINTR);
+    int n = (int)RETRY_EINTR(epoll_wait(t->epfd, t->evs, (int)t->pairs, 0));
     if (n < 0) n = -errno;
     if (n == 0) continue; /* someone else consumed the readiness: wait again */
     if (!hand_over(t, n) || n < 0) break;
@@ -124,17 +120,9 @@ static void tw_call_js(napi_env env, napi_value cb, void *context, void *data) {
                 type != napi_int32_array || len / 2 < (size_t)n))
     n = -EFAULT;
   /* SAFETY: n <= pairs (epoll_wait's maxevents) and out holds len / 2 >= n pairs (checked above). */
-  for (int i = 0; i < n; i++) {
-    out[2 * i] = (int32_t)(uint32_t)t->evs[i].data.u64;
-    out[2 * i + 1] = (int32_t)t->evs[i].events;
-  }
+  if (n > 0) copy_events(out, t->evs, n);
   if (napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, n, &arg) == napi_ok) {
-    napi_status s = napi_call_function(env, recv, cb, 1, &arg, &result);
-    if (s == napi_pending_exception) {
-      /* A listener threw: report it as the runtime reports any callback's exception. */
-      napi_value err;
-      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-    }
+    settle_call(env, napi_call_function(env, recv, cb, 1, &arg, &result));
   }
   napi_close_handle_scope(env, scope);
 
@@ -155,8 +143,7 @@ static void tw_stop(tw_t *t) {
     pthread_mutex_unlock(&t->mu);
     uint64_t one = 1;
     /* A full counter (EAGAIN) is still readable: the thread wakes either way. */
-    while (write(t->wakefd, &one, sizeof one) < 0 && errno == EINTR) {
-    }
+    RETRY_EINTR(write(t->wakefd, &one, sizeof one));
     pthread_join(t->thread, NULL);
     t->joinable = false;
     close(t->wakefd);
@@ -186,9 +173,7 @@ static void on_external_finalize(napi_env env, void *data, void *hint) {
 
 static tw_t *arg_tw(napi_env env, napi_value v) {
   void *p = NULL;
-  napi_valuetype type;
-  if (napi_typeof(env, v, &type) != napi_ok || type != napi_external ||
-      napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioready native: expected a thread watch");
     return NULL;
   }

@@ -91,9 +91,7 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 
 static handle_t *arg_handle(napi_env env, napi_value v) {
   void *p = NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
-      napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioready native: expected an epoll handle");
     return NULL;
   }
@@ -135,16 +133,10 @@ static napi_value handle_close(napi_env env, napi_callback_info info) {
 
 /* Drain one batch into out; returns n, 0 (nothing ready) or -errno. */
 static int drain(handle_t *h) {
-  int n;
-  do {
-    n = epoll_wait(h->fd, h->evs, (int)h->out_pairs, 0);
-  } while (n < 0 && errno == EINTR);
+  int n = (int)RETRY_EINTR(epoll_wait(h->fd, h->evs, (int)h->out_pairs, 0));
   if (n < 0) return -errno;
-  /* SAFETY: n <= out_pairs, and out holds 2 * out_pairs int32s (checked at start). */
-  for (int i = 0; i < n; i++) {
-    h->out[2 * i] = (int32_t)(uint32_t)h->evs[i].data.u64;
-    h->out[2 * i + 1] = (int32_t)h->evs[i].events;
-  }
+  /* SAFETY: n <= out_pairs; evs has out_pairs entries and out 2 * out_pairs int32s (watch_start). */
+  copy_events(h->out, h->evs, n);
   return n;
 }
 
@@ -158,14 +150,7 @@ static bool deliver(handle_t *h, int n) {
   if (napi_get_reference_value(env, h->callback, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, n, &arg) == napi_ok) {
     /* make_callback needs an object receiver; it runs nextTicks and microtasks afterwards, as for any Node callback. */
-    napi_status s = napi_make_callback(env, h->actx, recv, cb, 1, &arg, &result);
-    if (s == napi_pending_exception) {
-      /* A listener threw: report it as Node reports any callback's exception. */
-      napi_value err;
-      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-    } else {
-      ok = s == napi_ok;
-    }
+    ok = settle_call(env, napi_make_callback(env, h->actx, recv, cb, 1, &arg, &result));
   }
   napi_close_handle_scope(env, scope);
   return ok;

@@ -392,7 +392,7 @@ export class Epoll implements Disposable {
     if (want === this.#running) return;
     if (want) {
       this.#out ??= new Int32Array(2 * WATCH_BATCH);
-      check(watchBridge.start(this.#handle, this.#fd, this.#out, this.#onBatch, this.#rounds), 'epoll_wait');
+      check(watchBridge.start(this.#handle, this.#fd, this.#out, this.#onBatch, this.#rounds), watchBridge.startSyscall);
     } else {
       watchBridge.stop(this.#handle);
     }

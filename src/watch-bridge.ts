@@ -29,6 +29,8 @@ interface ThreadBinding {
 
 /** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
 export interface WatchBridge {
+  /** What a start() failure is labelled with (err.syscall): the call that arms the watch. */
+  readonly startSyscall: string;
   /** Start delivering batches of `epfd`'s events to `callback(n)` (n pairs in `out`, or -errno). */
   start(h: NativeHandle, epfd: number, out: Int32Array, callback: (n: number) => void, rounds: number): number;
   /** Stop delivering; no callback runs afterwards. Idempotent. */
@@ -40,6 +42,7 @@ export interface WatchBridge {
 }
 
 const uvBridge: WatchBridge = {
+  startSyscall: 'uv_poll_start',
   start: (h, _epfd, out, callback, rounds) => native.watchStart(h, out, callback, rounds),
   stop: (h) => native.watchStop(h),
   ref: (h, ref) => native.watchRef(h, ref),
@@ -60,6 +63,7 @@ function threadState(h: NativeHandle): ThreadState {
 }
 
 const threadBridge: WatchBridge = {
+  startSyscall: 'pthread_create',
   start(h, epfd, out, callback) {
     const s = threadState(h);
     if (s.watch !== null) return 0;
