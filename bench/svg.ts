@@ -17,6 +17,8 @@ const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 const COLOURS: Record<PeerId, string> = {
   'ioready-start': '#1f5fbf',
   'ioready-start-rounds': '#2f6fb0',
+  'ioready-wait': '#3a74c8',
+  'ioready-events': '#4279cc',
   'ioready-thread': '#4a7fd0',
   'ioready-poll': '#6f9be0',
   python: '#d9a521',
@@ -91,7 +93,7 @@ function panel(res: BenchResults, w: WorkloadResult, top: number): [string, numb
       const mark = t.met === null ? '?' : t.met ? '✓' : '✗';
       const colour = t.met === null ? '#777' : t.met ? '#1d7a35' : '#c0282d';
       const got = t.ratio === undefined ? 'not measured' : `${t.ratio.toFixed(2)}×`;
-      const s = `${mark} ${who}≥ ${t.atLeast}× ${labelOf(t.versus)} (${got})`;
+      const s = `${mark} ${who}≥ ${+t.atLeast.toFixed(2)}× ${labelOf(t.versus)} (${got})`;
       const width = s.length * 7.1 + 18;
       if (x + width > WIDTH - 16) {
         x = 92;

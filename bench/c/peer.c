@@ -5,8 +5,8 @@
  *   peer-c pingpong|fanin WARMUP_MS DURATION_MS FAN_IN
  *
  * Prints one JSON object on stdout: {"count": N, "seconds": S, "cpuSeconds": C},
- * where count is round trips (ping-pong) or ready events handled (fan-in)
- * during the measured window, after WARMUP_MS of the same work, and C the
+ * where count is round trips (ping-pong) or ready events handled (fan-in: each
+ * reads the pipe's byte and writes it back) during the measured window, after WARMUP_MS of the same work, and C the
  * process's CPU time in that window.
  */
 #define _GNU_SOURCE
@@ -76,22 +76,24 @@ static uint64_t pingpong(int ep, int a[2], int b[2], double end, volatile uint64
   }
 }
 
-static uint64_t fanin(int ep, double end, volatile uint64_t *sink) {
+/* Handling a fan-in event: read the byte and write it back, so the pipe is ready again. */
+static uint64_t fanin(int ep, const int *write_end, double end) {
   struct epoll_event evs[BATCH];
-  uint64_t events = 0, acc = 0;
+  uint64_t events = 0;
+  char byte;
   for (;;) {
     int n = epoll_wait(ep, evs, BATCH, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
-    /* Handling an event: look at it (the level-triggered pipes stay readable). */
-    for (int i = 0; i < n; i++) acc ^= (uint64_t)evs[i].data.fd + evs[i].events;
-    events += (uint64_t)n;
-    if (now() >= end) {
-      *sink += acc;
-      return events;
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (read(fd, &byte, 1) != 1) die("read");
+      if (write(write_end[fd], &byte, 1) != 1) die("write");
     }
+    events += (uint64_t)n;
+    if (now() >= end) return events;
   }
 }
 
@@ -122,16 +124,24 @@ int main(int argc, char **argv) {
     count = pingpong(ep, a, b, t0 + duration, &sink);
     t1 = now();
   } else if (strcmp(workload, "fanin") == 0) {
+    /* write_end[read end] = its pipe's write end; fds are below 2 * fan + 16 here. */
+    int *write_end = calloc((size_t)(2 * fan + 16), sizeof *write_end);
+    if (write_end == NULL) die("calloc");
     for (int i = 0; i < fan; i++) {
       int p[2];
       make_pipe(p);
+      if (p[0] >= 2 * fan + 16) {
+        errno = EMFILE;
+        die("fd numbers higher than expected");
+      }
+      write_end[p[0]] = p[1];
       if (write(p[1], "x", 1) != 1) die("write");
       add(ep, p[0]);
     }
-    fanin(ep, now() + warmup, &sink);
+    fanin(ep, write_end, now() + warmup);
     t0 = now();
     c0 = cpu();
-    count = fanin(ep, t0 + duration, &sink);
+    count = fanin(ep, write_end, t0 + duration);
     t1 = now();
   } else {
     fprintf(stderr, "peer-c: unknown workload %s\n", workload);

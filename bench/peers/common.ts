@@ -5,6 +5,7 @@
  *   node --import tsx bench/peers/<peer>.ts pingpong|fanin WARMUP_MS DURATION_MS FAN_IN
  */
 import fs from 'node:fs';
+import { ioready } from './ioready';
 
 export type Workload = 'pingpong' | 'fanin';
 
@@ -79,3 +80,21 @@ export function report(count: number, seconds: number, cpuSeconds: number): neve
   process.exit(0);
 }
 
+
+/**
+ * The fan-in pipes: `count` pipes holding one byte each, their read ends
+ * handed to `watch`. Returns writeEnd, indexed by read end (as the C and
+ * Python peers' arrays), for the event handler to write the byte back.
+ */
+export function fanInPipes(count: number, watch: (readFd: number) => void): number[] {
+  const writeEnd: number[] = [];
+  const byte = Buffer.from('x');
+  for (let i = 0; i < count; i++) {
+    const [r, wr] = ioready.pipe();
+    while (writeEnd.length < r) writeEnd.push(-1); // packed, as an array indexed by fd should be
+    writeEnd[r] = wr;
+    ioready.write(wr, byte);
+    watch(r);
+  }
+  return writeEnd;
+}

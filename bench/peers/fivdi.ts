@@ -4,7 +4,7 @@
  * Reads and writes use ioready's read/write, the cheapest there is, so the
  * comparison is of readiness delivery alone (fivdi's README uses fs.readSync).
  */
-import { peerArgs, Window } from './common';
+import { fanInPipes, peerArgs, Window } from './common';
 import { ioready } from './ioready';
 
 type Callback = (err: Error | null, fd: number, events: number) => void;
@@ -21,8 +21,6 @@ const { pipe, read, write } = ioready;
 const args = peerArgs();
 const w = new Window(args);
 const byte = Buffer.from('x');
-/** Handling a fan-in event: look at it (the level-triggered pipes stay readable). */
-export let seen = 0;
 
 function fail(err: Error): never {
   throw err;
@@ -44,14 +42,12 @@ if (args.workload === 'pingpong') {
   ep.add(ar, Epoll.EPOLLIN).add(br, Epoll.EPOLLIN);
   write(aw, byte);
 } else {
-  const ep = new Epoll((err, fd, events) => {
+  // Handling a fan-in event: read the byte and write it back, so the pipe is ready again.
+  const ep = new Epoll((err, fd) => {
     if (err) fail(err);
-    seen ^= fd + events;
+    read(fd, byte);
+    write(writeEnd[fd]!, byte);
     if ((++w.count & 1023) === 0) w.due();
   });
-  for (let i = 0; i < args.fanIn; i++) {
-    const [r, wr] = pipe();
-    write(wr, byte);
-    ep.add(r, Epoll.EPOLLIN);
-  }
+  const writeEnd = fanInPipes(args.fanIn, (fd) => ep.add(fd, Epoll.EPOLLIN));
 }

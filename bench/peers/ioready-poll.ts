@@ -1,5 +1,5 @@
 /** Peer: ioready's synchronous Epoll.poll(), a loop that blocks the thread (Python's way). */
-import { peerArgs, Window } from './common';
+import { fanInPipes, peerArgs, Window } from './common';
 import { ioready } from './ioready';
 
 const { Epoll, pipe, read, write } = ioready;
@@ -7,8 +7,6 @@ const args = peerArgs();
 const w = new Window(args);
 const ep = new Epoll();
 const byte = Buffer.from('x');
-/** Handling a fan-in event: look at it (the level-triggered pipes stay readable). */
-export let seen = 0;
 
 if (args.workload === 'pingpong') {
   const [ar, aw] = pipe();
@@ -28,14 +26,14 @@ if (args.workload === 'pingpong') {
     }
   }
 } else {
-  for (let i = 0; i < args.fanIn; i++) {
-    const [r, wr] = pipe();
-    write(wr, byte);
-    ep.register(r);
-  }
+  const writeEnd = fanInPipes(args.fanIn, ep.register.bind(ep));
   for (;;) {
     const batch = ep.poll();
-    for (const [fd, events] of batch) seen ^= fd + events;
+    // Handling a fan-in event: read the byte and write it back, so the pipe is ready again.
+    for (const [fd] of batch) {
+      read(fd, byte);
+      write(writeEnd[fd]!, byte);
+    }
     w.count += batch.length;
     w.due();
   }

@@ -1,5 +1,5 @@
 /** Peer: ioready's Epoll.start(), readiness delivered on the Node event loop. */
-import { peerArgs, Window } from './common';
+import { fanInPipes, peerArgs, Window } from './common';
 import { ioready } from './ioready';
 
 const { Epoll, pipe, read, write } = ioready;
@@ -9,8 +9,6 @@ const ep = new Epoll();
 const byte = Buffer.from('x');
 /** start()'s options: IOREADY_BENCH_ROUNDS=16 for the re-polling variant. */
 const options = process.env.IOREADY_BENCH_ROUNDS ? { rounds: Number(process.env.IOREADY_BENCH_ROUNDS) } : undefined;
-/** Handling a fan-in event: look at it (the level-triggered pipes stay readable). */
-export let seen = 0;
 
 if (args.workload === 'pingpong') {
   const [ar, aw] = pipe();
@@ -28,13 +26,11 @@ if (args.workload === 'pingpong') {
   }, options);
   write(aw, byte);
 } else {
-  for (let i = 0; i < args.fanIn; i++) {
-    const [r, wr] = pipe();
-    write(wr, byte);
-    ep.register(r);
-  }
-  ep.start((fd, events) => {
-    seen ^= fd + events;
+  const writeEnd = fanInPipes(args.fanIn, ep.register.bind(ep));
+  // Handling a fan-in event: read the byte and write it back, so the pipe is ready again.
+  ep.start((fd) => {
+    read(fd, byte);
+    write(writeEnd[fd]!, byte);
     if ((++w.count & 1023) === 0) w.due();
   }, options);
 }

@@ -1,8 +1,8 @@
 /**
  * Peer: plain Node, what a Node user does today: a net.Socket over each pipe
- * end, 'data' events from libuv. A stream reads what arrives, so the fan-in
- * pipes cannot stay readable by themselves: each 'data' refills its pipe with
- * one byte (a direct write(2), the cheapest refill there is).
+ * end, 'data' events from libuv. In fan-in, as for every peer, each event
+ * reads the byte (the stream does) and writes it back (a direct write(2), the
+ * cheapest there is), so the pipe is ready again.
  */
 import net from 'node:net';
 import { peerArgs, Window } from './common';

@@ -28,15 +28,15 @@ def pingpong(ep, a, b, end):
                     return trips
 
 
-def fanin(ep, end):
+def fanin(ep, write_end, end):
     events = 0
-    acc = 0
-    poll, clock = ep.poll, time.perf_counter
+    poll, read, write, clock = ep.poll, os.read, os.write, time.perf_counter
     while True:
-        # Handling an event: look at it (the level-triggered pipes stay readable).
-        for fd, ev in poll():
-            acc ^= fd + ev
-            events += 1
+        # Handling an event: read the byte and write it back, so the pipe is ready again.
+        batch = poll()
+        for fd, _ in batch:
+            write(write_end[fd], read(fd, 1))
+        events += len(batch)
         if clock() >= end:
             return events
 
@@ -54,13 +54,15 @@ def main():
         t0, c0 = time.perf_counter(), time.process_time()
         count = pingpong(ep, a, b, t0 + duration)
     elif workload == 'fanin':
-        for _ in range(int(fan)):
-            r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        pipes = [os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC) for _ in range(int(fan))]
+        write_end = [0] * (max(max(p) for p in pipes) + 1)  # indexed by read end, as C's array
+        for r, w in pipes:
+            write_end[r] = w
             os.write(w, b'x')
             ep.register(r, select.EPOLLIN)
-        fanin(ep, time.perf_counter() + warmup)
+        fanin(ep, write_end, time.perf_counter() + warmup)
         t0, c0 = time.perf_counter(), time.process_time()
-        count = fanin(ep, t0 + duration)
+        count = fanin(ep, write_end, t0 + duration)
     else:
         sys.exit(f'peer.py: unknown workload {workload}')
     t1, c1 = time.perf_counter(), time.process_time()
