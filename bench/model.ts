@@ -112,6 +112,9 @@ export interface Run {
   cpuSeconds?: number;
   /** count / seconds */
   rate?: number;
+  /** The two parts of cpuSeconds. */
+  userSeconds?: number;
+  systemSeconds?: number;
   /** count / cpuSeconds: less disturbed by other load on the machine. */
   cpuRate?: number;
   rssMB?: number;
@@ -125,6 +128,8 @@ export interface PeerSummary {
   runs: number;
   /** Median of count / cpuSeconds. */
   cpuMedian: number;
+  /** Median share of the CPU time spent in the kernel (systemSeconds / cpuSeconds). */
+  kernelShare?: number;
 }
 
 export interface WorkloadResult {

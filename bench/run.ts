@@ -214,10 +214,17 @@ function runOnce(peer: PeerInfo, workload: WorkloadId, rep: number, o: Options, 
   const lines = (r.stdout ?? '').trim().split('\n');
   try {
     if (r.status !== 0) throw new Error(r.error?.message ?? `exit ${r.status ?? r.signal}`);
-    const out = JSON.parse(lines[lines.length - 1]!) as { count: number; seconds: number; cpuSeconds: number; rssMB?: number };
+    const out = JSON.parse(lines[lines.length - 1]!) as {
+      count: number;
+      seconds: number;
+      cpuSeconds: number;
+      userSeconds?: number;
+      systemSeconds?: number;
+      rssMB?: number;
+    };
     if (!(out.count > 0 && out.seconds > 0)) throw new Error(`no work measured: ${JSON.stringify(out)}`);
-    const { count, seconds, cpuSeconds, rssMB } = out;
-    return { ...base, count, seconds, cpuSeconds, rate: count / seconds, cpuRate: count / cpuSeconds, rssMB };
+    const { count, seconds, cpuSeconds, userSeconds, systemSeconds, rssMB } = out;
+    return { ...base, count, seconds, cpuSeconds, userSeconds, systemSeconds, rate: count / seconds, cpuRate: count / cpuSeconds, rssMB };
   } catch (err) {
     const stderr = (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
     return { ...base, error: `${(err as Error).message}${stderr ? `: ${stderr}` : ''}` };
@@ -238,7 +245,9 @@ function summarise(workload: WorkloadId, peers: PeerInfo[], runs: Run[]): Worklo
     if (ok.length === 0) continue;
     const rates = ok.map((r) => r.rate!);
     const cpuMedian = median(ok.map((r) => r.cpuRate!));
-    result.peers[p.id] = { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs: rates.length, cpuMedian };
+    const split = ok.filter((r) => r.systemSeconds !== undefined && r.cpuSeconds! > 0);
+    const kernelShare = split.length === 0 ? undefined : median(split.map((r) => r.systemSeconds! / r.cpuSeconds!));
+    result.peers[p.id] = { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), runs: rates.length, cpuMedian, kernelShare };
   }
   const ids = Object.keys(result.peers) as PeerId[];
   for (const a of ids) {
@@ -275,16 +284,18 @@ function printReport(res: BenchResults): void {
     if (w === undefined) continue;
     const ids = Object.keys(w.peers) as PeerId[];
     out.push(`\n${w.title} (${w.unit}; median of ${res.options.reps}, min-max across runs)\n`);
-    const head = ['peer', 'median', 'min - max', 'per CPU-s', ...ids.map((id) => `÷ ${label(id)}`)];
+    const head = ['peer', 'median', 'min - max', 'per CPU-s', 'kernel', ...ids.map((id) => `÷ ${label(id)}`)];
     const rows = ids.map((a) => {
       const s = w.peers[a]!;
       const spread = `${formatRate(s.min)} - ${formatRate(s.max)}`;
-      return [label(a), formatRate(s.median), spread, formatRate(s.cpuMedian), ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
+      const kernel = s.kernelShare === undefined ? '-' : `${(100 * s.kernelShare).toFixed(0)}%`;
+      return [label(a), formatRate(s.median), spread, formatRate(s.cpuMedian), kernel, ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
     });
     out.push(table([head, ...rows]));
   }
   out.push('\nper CPU-s: events per second of the process\'s own CPU time (user + system, all threads),');
   out.push('less disturbed by other load on the machine; the targets are judged on wall-clock rates.');
+  out.push('kernel: the share of that CPU time spent in the kernel (system time).');
   out.push('\nTargets (ratios of medians from this run)\n');
   out.push(
     table([

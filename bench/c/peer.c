@@ -4,7 +4,8 @@
  *
  *   peer-c pingpong|fanin WARMUP_MS DURATION_MS FAN_IN
  *
- * Prints one JSON object on stdout: {"count": N, "seconds": S, "cpuSeconds": C},
+ * Prints one JSON object on stdout: {"count": N, "seconds": S, "cpuSeconds": C,
+ * "userSeconds": U, "systemSeconds": K},
  * where count is round trips (ping-pong) or ready events handled (fan-in: each
  * reads the pipe's byte and writes it back) during the measured window, after WARMUP_MS of the same work, and C the
  * process's CPU time in that window.
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,11 +30,12 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU time of the process (user + system), all threads. */
-static double cpu(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* CPU time of the process, all threads: user and system, in seconds. */
+static void cpu(double *user, double *sys) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  *user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+  *sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static void die(const char *what) {
@@ -109,7 +112,7 @@ int main(int argc, char **argv) {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) die("epoll_create1");
   uint64_t count;
-  double t0, t1, c0;
+  double t0, t1, u0, s0, u1, s1;
 
   if (strcmp(workload, "pingpong") == 0) {
     int a[2], b[2];
@@ -120,7 +123,7 @@ int main(int argc, char **argv) {
     if (write(a[1], "x", 1) != 1) die("write");
     pingpong(ep, a, b, now() + warmup, &sink);
     t0 = now();
-    c0 = cpu();
+    cpu(&u0, &s0);
     count = pingpong(ep, a, b, t0 + duration, &sink);
     t1 = now();
   } else if (strcmp(workload, "fanin") == 0) {
@@ -140,14 +143,15 @@ int main(int argc, char **argv) {
     }
     fanin(ep, write_end, now() + warmup);
     t0 = now();
-    c0 = cpu();
+    cpu(&u0, &s0);
     count = fanin(ep, write_end, t0 + duration);
     t1 = now();
   } else {
     fprintf(stderr, "peer-c: unknown workload %s\n", workload);
     return 2;
   }
-  double c1 = cpu();
-  printf("{\"count\": %llu, \"seconds\": %.6f, \"cpuSeconds\": %.6f}\n", (unsigned long long)count, t1 - t0, c1 - c0);
+  cpu(&u1, &s1);
+  printf("{\"count\": %llu, \"seconds\": %.6f, \"cpuSeconds\": %.6f, \"userSeconds\": %.6f, \"systemSeconds\": %.6f}\n",
+         (unsigned long long)count, t1 - t0, (u1 - u0) + (s1 - s0), u1 - u0, s1 - s0);
   return 0;
 }

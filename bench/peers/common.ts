@@ -38,7 +38,7 @@ export class Window {
   count = 0;
   #measuring = false;
   #t0 = 0;
-  #cpu0 = 0;
+  #cpu0: NodeJS.CpuUsage = { user: 0, system: 0 };
   #end: number;
   readonly #durationMs: number;
 
@@ -54,29 +54,26 @@ export class Window {
       this.#measuring = true;
       this.count = 0;
       this.#t0 = t;
-      this.#cpu0 = cpuSeconds();
+      this.#cpu0 = process.cpuUsage();
       this.#end = t + this.#durationMs;
       return false;
     }
-    report(this.count, (t - this.#t0) / 1000, cpuSeconds() - this.#cpu0);
+    const cpu = process.cpuUsage(this.#cpu0);
+    report(this.count, (t - this.#t0) / 1000, cpu.user / 1e6, cpu.system / 1e6);
     return true;
   }
 }
 
-/** CPU time (user + system) of the whole process, all threads, in seconds. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 /**
  * Print the result line and exit (threads of some peers would keep the
- * process alive). cpuSeconds is the process's CPU time in the window: on a
- * busy machine, count / cpuSeconds moves less than count / seconds.
+ * process alive). cpuSeconds is the process's CPU time in the window (user
+ * + system, all threads): on a busy machine, count / cpuSeconds moves less
+ * than count / seconds.
  */
-export function report(count: number, seconds: number, cpuSeconds: number): never {
+export function report(count: number, seconds: number, userSeconds: number, systemSeconds: number): never {
   const rssMB = Math.round(process.memoryUsage.rss() / 2 ** 20);
-  fs.writeSync(1, `${JSON.stringify({ count, seconds, cpuSeconds, rssMB })}\n`);
+  const cpuSeconds = userSeconds + systemSeconds;
+  fs.writeSync(1, `${JSON.stringify({ count, seconds, cpuSeconds, userSeconds, systemSeconds, rssMB })}\n`);
   process.exit(0);
 }
 
