@@ -124,7 +124,6 @@ void copy_events(int32_t *out, const struct epoll_event *evs, int n);
 bool init_constants(napi_env env, napi_value exports);
 bool init_epoll(napi_env env, napi_value exports);
 bool init_watch(napi_env env, napi_value exports);
-bool init_thread_watch(napi_env env, napi_value exports);
 bool init_fd(napi_env env, napi_value exports);
 bool init_fdkinds(napi_env env, napi_value exports);
 bool init_socket(napi_env env, napi_value exports);

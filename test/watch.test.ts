@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 
-import { close, Epoll, EPOLLIN, EPOLLOUT, pipe, read, write } from '../src/index';
+import { close, Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT, pipe, read, write } from '../src/index';
 import { fdCount, isOpen, runNode, fdSnapshot, sleep } from './helpers';
 
 const byte = Buffer.from('x');
@@ -407,6 +407,67 @@ describe('wait() and events()', () => {
   });
 });
 
+describe('the watch between batches', () => {
+  for (const mode of ['uv', 'thread']) {
+    test(`${mode}: a forgotten Epoll whose wait() resolved is closed by GC (the idle watch holds nothing)`, async () => {
+      const script = `
+        const fs = require('node:fs');
+        const { Epoll, pipe, write } = require('./src/index');
+        const count = () => fs.readdirSync('/proc/self/fd')
+          .filter((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[eventpoll]'; } catch { return false; } }).length;
+        const threads = () => fs.readdirSync('/proc/self/task').length;
+        const before = count(), threadsBefore = threads();
+        const [r, w] = pipe();
+        write(w, Buffer.from('x'));
+        (async () => {
+          for (let i = 0; i < 20; i++) {
+            const ep = new Epoll();
+            ep.register(r);
+            await ep.wait(); // resolved: the watch is idle now, still armed
+          }
+          const during = count();
+          globalThis.gc();
+          setTimeout(() => { globalThis.gc(); setTimeout(() => {
+            console.log(JSON.stringify({ before, during, after: count(), threadsBefore, threadsAfter: threads() }));
+          }, 100); }, 100);
+        })();`;
+      const res = await runNode(['-e', script], { nodeArgs: ['--expose-gc'], env: { ...process.env, IOREADY_WATCH: mode } });
+      assert.equal(res.code, 0, res.stderr);
+      const r = JSON.parse(res.stdout) as Record<string, number>;
+      assert.equal(r.during, r.before + 20);
+      assert.equal(r.after, r.before, 'the 20 forgotten epoll fds are closed');
+      assert.equal(r.threadsAfter, r.threadsBefore, 'and their bridge threads joined');
+    });
+  }
+
+  test('thread: wait() after wait() reuses one parked thread (none created per batch)', async () => {
+    const script = `
+      const fs = require('node:fs');
+      const { Epoll, pipe, read, write } = require('./src/index');
+      const tids = () => new Set(fs.readdirSync('/proc/self/task'));
+      const ep = new Epoll();
+      const [r, w] = pipe();
+      ep.register(r);
+      const initial = tids();
+      const seen = new Set();
+      (async () => {
+        for (let i = 0; i < 20; i++) {
+          write(w, Buffer.from('x'));
+          const batch = await ep.wait();
+          read(r, Buffer.alloc(8));
+          if (batch.length !== 1) throw new Error('batch ' + JSON.stringify(batch));
+          for (const t of tids()) if (!initial.has(t)) seen.add(t);
+          await new Promise((resolve) => setImmediate(resolve)); // idle between batches: the thread parks
+        }
+        ep.close();
+        console.log(JSON.stringify({ newThreads: seen.size }));
+      })();`;
+    const res = await runNode(['-e', script], { env: { ...process.env, IOREADY_WATCH: 'thread' } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout), { newThreads: 1 });
+  });
+});
+
 describe('worker_threads', () => {
   const workerCode = `
     const { parentPort, workerData } = require('node:worker_threads');
@@ -524,10 +585,100 @@ describe('start() options.rounds', () => {
     }
   }
 
-  test('default (1): one batch per loop turn, as libuv does; rounds: 4 polls again within the turn', async () => {
-    assert.deepEqual(await replyBeforeImmediate(undefined), ['request', 'immediate', 'reply']);
-    assert.deepEqual(await replyBeforeImmediate(1), ['request', 'immediate', 'reply']);
+  test('default (16): polls again within the turn; rounds: 1 is one batch per loop turn, as libuv does', async () => {
+    assert.deepEqual(await replyBeforeImmediate(undefined), ['request', 'reply', 'immediate']);
     assert.deepEqual(await replyBeforeImmediate(4), ['request', 'reply', 'immediate']);
+    assert.deepEqual(await replyBeforeImmediate(1), ['request', 'immediate', 'reply']);
+  });
+
+  test('default: nextTicks and microtasks run after each round, and the rounds stay within one turn', async () => {
+    const ep = new Epoll();
+    const a = pipe();
+    const b = pipe();
+    const order: string[] = [];
+    try {
+      ep.register(a[0]);
+      ep.register(b[0]);
+      await new Promise<void>((resolve) => {
+        let events = 0;
+        ep.start((fd) => {
+          read(fd, scratch);
+          const i = ++events;
+          order.push(`event ${i}`);
+          if (i === 1) setImmediate(() => order.push('immediate'));
+          process.nextTick(() => order.push(`tick ${i}`));
+          void Promise.resolve().then(() => order.push(`micro ${i}`));
+          if (i < 6) write(fd === a[0] ? b[1] : a[1], byte); // the other pipe: a new round
+          else setTimeout(resolve, 10);
+        });
+        write(a[1], byte);
+      });
+      const expected = [1, 2, 3, 4, 5, 6].flatMap((i) => [`event ${i}`, `tick ${i}`, `micro ${i}`]);
+      assert.deepEqual(order, [...expected, 'immediate']);
+    } finally {
+      ep.close();
+      for (const fd of [...a, ...b]) close(fd);
+    }
+  });
+
+  test('default: an undrained level-triggered fd is reported once per turn, even while other fds keep rounds going', async () => {
+    const ep = new Epoll();
+    const idle = pipe(); // readable, drained only in a setImmediate
+    const a = pipe();
+    const b = pipe();
+    const order: string[] = [];
+    try {
+      for (const fd of [idle[0], a[0], b[0]]) ep.register(fd);
+      await new Promise<void>((resolve) => {
+        let trips = 0;
+        let drains = 0;
+        ep.start((fd) => {
+          if (fd === idle[0]) {
+            order.push('idle');
+            setImmediate(() => {
+              read(fd, scratch);
+              order.push('drained');
+              if (++drains < 3) write(idle[1], byte);
+              else resolve();
+            });
+            return;
+          }
+          read(fd, scratch);
+          if (++trips < 200) write(fd === a[0] ? b[1] : a[1], byte); // ping-pong alongside
+        });
+        write(idle[1], byte);
+        write(a[1], byte);
+      });
+      assert.deepEqual(order, ['idle', 'drained', 'idle', 'drained', 'idle', 'drained']);
+    } finally {
+      ep.close();
+      for (const fd of [...idle, ...a, ...b]) close(fd);
+    }
+  });
+
+  test('default: edge-triggered and one-shot events are delivered every round they come (never dropped as repeats)', async () => {
+    for (const mode of [EPOLLET, EPOLLONESHOT]) {
+      const ep = new Epoll();
+      const [r, w] = pipe();
+      let calls = 0;
+      try {
+        ep.register(r, EPOLLIN | mode);
+        await new Promise<void>((resolve) => {
+          ep.start(() => {
+            // Never drained: a new byte is a new edge (ET); modify re-arms (one-shot).
+            if (++calls === 3) return resolve();
+            write(w, byte);
+            if (mode === EPOLLONESHOT) ep.modify(r, EPOLLIN | EPOLLONESHOT);
+          });
+          write(w, byte);
+        });
+        assert.equal(calls, 3);
+      } finally {
+        ep.close();
+        close(r);
+        close(w);
+      }
+    }
   });
 
   test('default: a listener that drains in setImmediate gets each readiness once', async () => {
@@ -536,14 +687,18 @@ describe('start() options.rounds', () => {
     let calls = 0;
     try {
       ep.register(r);
-      ep.start((fd) => {
-        calls++;
-        setImmediate(() => read(fd, scratch));
-      });
-      for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => {
+        let drains = 0;
+        ep.start((fd) => {
+          calls++;
+          setImmediate(() => {
+            read(fd, scratch);
+            if (++drains < 5) write(w, byte);
+            else resolve();
+          });
+        });
         write(w, byte);
-        await sleep(15);
-      }
+      });
       assert.equal(calls, 5);
     } finally {
       ep.close();

@@ -22,11 +22,6 @@ export interface NativeHandle {
   readonly __brand: 'ioready.handle';
 }
 
-/** A running thread-bridge watch (a native external). */
-export interface ThreadWatch {
-  readonly __brand: 'ioready.threadWatch';
-}
-
 type Constants = Readonly<Record<string, number>>;
 
 /** Everything the addon exports. */
@@ -42,18 +37,15 @@ export interface Binding {
   epollCreate(cloexec: boolean): number;
   epollCtl(epfd: number, op: number, fd: number, events: number): number;
   epollWait(epfd: number, timeoutMs: number, maxEvents: number, out: Int32Array): number;
-  handleOpen(fd: number): NativeHandle;
-  handleClose(h: NativeHandle): number;
 
-  // watch.c: the libuv bridge
-  watchStart(h: NativeHandle, out: Int32Array, callback: (n: number) => void, rounds: number): number;
+  // watch.c: the handle, and its bridge to the event loop (libuv, or the
+  // thread of thread_watch.c for Bun and Deno, chosen at handleOpen)
+  handleOpen(fd: number, threadMode: boolean): NativeHandle;
+  handleClose(h: NativeHandle): number;
+  watchBind(h: NativeHandle, out: Int32Array, callback: (n: number, round: number) => boolean): number;
+  watchStart(h: NativeHandle, rounds: number): number;
   watchStop(h: NativeHandle): number;
   watchRef(h: NativeHandle, ref: boolean): number;
-
-  // thread_watch.c: the thread bridge (Bun, Deno)
-  threadWatchStart(epfd: number, out: Int32Array, callback: (n: number) => void, ref: boolean): ThreadWatch | number;
-  threadWatchStop(t: ThreadWatch): number;
-  threadWatchRef(t: ThreadWatch, ref: boolean): number;
 
   // fd.c
   pipe2(flags: number, out: Int32Array): number;
@@ -97,8 +89,7 @@ export interface Binding {
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
   epollCreate: 'function', epollCtl: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
-  watchStart: 'function', watchStop: 'function', watchRef: 'function',
-  threadWatchStart: 'function', threadWatchStop: 'function', threadWatchRef: 'function',
+  watchBind: 'function', watchStart: 'function', watchStop: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
   eventfd: 'function', timerfdCreate: 'function', timerfdSettime: 'function', timerfdGettime: 'function',
   inotifyInit1: 'function', inotifyAddWatch: 'function', inotifyRmWatch: 'function',
@@ -117,7 +108,10 @@ function checked(raw: unknown, from: string): Binding {
   if (missing.length > 0) {
     throw new Error(`ioready: the native addon at ${from} does not match this version (missing: ${missing.join(', ')}); rebuild it with \`npm run build:native\``);
   }
-  return raw as Binding;
+  // A copy: the addon's exports object has too many properties for V8's fast
+  // mode, so every `native.x` would be a dictionary lookup; the copy's are
+  // plain fast properties.
+  return { ...(raw as Binding) };
 }
 
 /**

@@ -1,89 +1,51 @@
 /**
- * How a started Epoll hears from the kernel, chosen once at load time:
+ * Delivery of an Epoll's readiness on the event loop: the policy half of
+ * native/watch.c (start/stop/ref/unref, wait(), events()).
+ *
+ * The addon drains the epoll fd into an Int32Array shared with this module
+ * and calls `onBatch(n, round)` once per batch, in its own callback scope, so
+ * nextTicks and microtasks run after every batch. How it learns that the
+ * epoll fd is readable is chosen once at load time:
  *
  * - 'uv' (Node): libuv watches the epoll fd with a uv_poll_t on the event
- *   loop's own thread (native/watch.c). No extra thread.
+ *   loop's own thread. No extra thread.
  * - 'thread' (Bun, whose libuv functions abort; Deno, whose uv_poll emulation
  *   is not level-triggered, so a batch left unread would never be reported
- *   again): a thread blocked in poll()
- *   hands each batch to JS through a thread-safe function and waits until JS
- *   has processed it (native/thread_watch.c).
+ *   again): a thread per Epoll blocked in poll() wakes the JS thread through a
+ *   thread-safe function; it parks while nobody consumes (native/thread_watch.c).
  *
- * Both deliver the same `callback(n)` into the same Int32Array, so Epoll does
- * not know which one runs. `IOREADY_WATCH=thread` (or `uv`) in the environment
- * overrides the choice, which lets the thread path be tested under Node.
+ * `IOREADY_WATCH=thread` (or `uv`) in the environment overrides the choice,
+ * which lets the thread path be tested under Node.
+ *
+ * Rounds. After a batch whose handling may have made another watched fd
+ * ready (a reply to a local peer), the addon drains the epoll fd again at
+ * once, up to `rounds` batches per wake-up, without a trip through libuv's
+ * loop. This module decides when to stop: after a batch larger than
+ * REPOLL_MAX (fan-in: the loop turn is amortised already), and after a round
+ * that only repeats what the previous round reported for fds known to be
+ * level-triggered - a listener that leaves an fd undrained (it reads in a
+ * setImmediate, say). Such repeats are dropped, not delivered: level-triggered
+ * means the kernel reports them again on the next turn, so an undrained fd is
+ * reported once per loop turn, as libuv itself does. Edge-triggered and
+ * one-shot events are never dropped (they would not come back).
  */
-import { invalidArgValue } from '../internal/errors';
-import { native, type NativeHandle, type ThreadWatch } from '../internal/binding';
+import { EPOLLET, EPOLLONESHOT } from './constants';
+import { abortError, check, closedError, errnoError, invalidArgType, invalidArgValue } from '../internal/errors';
+import { native, type NativeHandle } from '../internal/binding';
+import { observeCloses } from '../internal/close-hook';
+import { validateOptions, validateTimeout } from '../internal/validate';
 
-/** An opaque native thread watch (an external). */
+/** One ready fd: `[fd, events]`. */
+export type EpollEvent = [fd: number, events: number];
 
+/** Called once per ready fd, from the event loop. */
+export type EpollListener = (fd: number, events: number) => void;
 
-/** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
-export interface WatchBridge {
-  /** What a start() failure is labelled with (err.syscall): the call that arms the watch. */
-  readonly startSyscall: string;
-  /** Start delivering batches of `epfd`'s events to `callback(n)` (n pairs in `out`, or -errno). */
-  start(h: NativeHandle, epfd: number, out: Int32Array, callback: (n: number) => void, rounds: number): number;
-  /** Stop delivering; no callback runs afterwards. Idempotent. */
-  stop(h: NativeHandle): number;
-  /** Whether a started watch keeps the process alive (remembered while stopped). */
-  ref(h: NativeHandle, ref: boolean): number;
-  /** Stop, then close the handle's epoll fd. */
-  close(h: NativeHandle): number;
+/** Options of `Epoll.wait()`. */
+export interface WaitOptions {
+  /** Rejects the wait with an AbortError (code 'ABORT_ERR') when aborted. */
+  signal?: AbortSignal;
 }
-
-const uvBridge: WatchBridge = {
-  startSyscall: 'uv_poll_start',
-  start: (h, _epfd, out, callback, rounds) => native.watchStart(h, out, callback, rounds),
-  stop: (h) => native.watchStop(h),
-  ref: (h, ref) => native.watchRef(h, ref),
-  close: (h) => native.handleClose(h),
-};
-
-interface ThreadState {
-  refd: boolean;
-  watch: ThreadWatch | null;
-}
-const threads = new WeakMap<NativeHandle, ThreadState>();
-
-function threadState(h: NativeHandle): ThreadState {
-  let s = threads.get(h);
-  if (s === undefined) threads.set(h, (s = { refd: true, watch: null }));
-  return s;
-}
-
-const threadBridge: WatchBridge = {
-  startSyscall: 'pthread_create',
-  start(h, epfd, out, callback) {
-    const s = threadState(h);
-    if (s.watch !== null) return 0;
-    const w = native.threadWatchStart(epfd, out, callback, s.refd);
-    if (typeof w === 'number') return w;
-    s.watch = w;
-    return 0;
-  },
-  stop(h) {
-    const s = threads.get(h);
-    if (s?.watch) {
-      const w = s.watch;
-      s.watch = null;
-      native.threadWatchStop(w); // joins the thread: nothing reads the epoll fd afterwards
-    }
-    return 0;
-  },
-  ref(h, ref) {
-    const s = threadState(h);
-    s.refd = ref;
-    if (s.watch !== null) native.threadWatchRef(s.watch, ref);
-    return 0;
-  },
-  close(h) {
-    threadBridge.stop(h); // before the fd is closed, so the thread never polls a reused number
-    threads.delete(h);
-    return native.handleClose(h);
-  },
-};
 
 function chooseMode(): 'uv' | 'thread' {
   const forced = process.env.IOREADY_WATCH;
@@ -100,5 +62,335 @@ function chooseMode(): 'uv' | 'thread' {
 /** Which bridge this process uses: 'uv' (Node) or 'thread' (Bun, Deno). */
 export const watchMode: 'uv' | 'thread' = chooseMode();
 
-/** The bridge Epoll uses. */
-export const watchBridge: WatchBridge = watchMode === 'thread' ? threadBridge : uvBridge;
+/** What a watch start failure is labelled with (err.syscall): the call that arms it. */
+const START_SYSCALL = watchMode === 'thread' ? 'pthread_create' : 'uv_poll_start';
+
+/** Open the native handle that owns `fd` (and runs this process's bridge). */
+export function openHandle(fd: number): NativeHandle {
+  return native.handleOpen(fd, watchMode === 'thread');
+}
+
+/** Batches one wake-up delivers at most, unless start() says otherwise (1-64). */
+export const DEFAULT_ROUNDS = 16;
+
+/** How many events one batch hands to JavaScript at most. */
+const WATCH_BATCH = 1024;
+
+/** Poll again after a batch only if it was this small: a larger one amortises the loop turn. */
+const REPOLL_MAX = 64;
+
+// Bound once: the hot path calls these without a property lookup on the binding.
+const { watchStart, watchStop } = native;
+
+/** The first n (fd, events) pairs of out, skipping dropped ones (fd -1). */
+export function toEvents(out: Int32Array, n: number): EpollEvent[] {
+  const events: EpollEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const fd = out[2 * i]!;
+    if (fd >= 0) events.push([fd, out[2 * i + 1]! >>> 0]);
+  }
+  return events;
+}
+
+/** A pending wait(). */
+class Waiter {
+  timer: NodeJS.Timeout | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly resolve: (batch: EpollEvent[]) => void,
+    readonly reject: (err: unknown) => void,
+  ) {}
+
+  cleanup(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** The Delivery whose listener is being called right now (one at a time per thread). */
+let current: Delivery | null = null;
+
+// The toolkit's close(fd): drop the rest of the batch being delivered for `fd`,
+// as those events belong to a file that is gone, whatever number it has now.
+observeCloses((fd) => {
+  if (current !== null) current.invalidate(fd);
+});
+
+const doneResult: IteratorResult<EpollEvent[]> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * @internal One Epoll's delivery on the event loop. Epoll validates the
+ * public arguments and calls in; this class keeps the listener, the waiters,
+ * and the few facts the rounds policy needs.
+ */
+export class Delivery {
+  readonly #handle: NativeHandle;
+  #listener: EpollListener | null = null;
+  readonly #waiters: Waiter[] = [];
+  /** watchStart'ed (someone consumes). */
+  #running = false;
+  #refd = true;
+  #rounds = DEFAULT_ROUNDS;
+  #closed = false;
+  #out: Int32Array | null = null;
+  /** The previous round's batch, as the kernel reported it (when it was small enough to poll again). */
+  readonly #prev = new Int32Array(2 * REPOLL_MAX);
+  /** fds registered level-triggered through this Epoll: the only ones whose repeats may be dropped. */
+  readonly #level = new Set<number>();
+  /** Index of the event being delivered, and the batch size (while the listener runs). */
+  #cursor = 0;
+  #count = 0;
+
+  constructor(handle: NativeHandle) {
+    this.#handle = handle;
+  }
+
+  /** Epoll.register/modify succeeded for fd with this (unsigned) mask. */
+  registered(fd: number, events: number, isNew: boolean): void {
+    if ((events & (EPOLLET | EPOLLONESHOT)) === 0) this.#level.add(fd);
+    else this.#level.delete(fd);
+    // A new registration: whatever the batch still holds for this number is stale.
+    if (isNew && this.#count !== 0) this.invalidate(fd);
+  }
+
+  /** Epoll.unregister is about to remove fd. */
+  unregistered(fd: number): void {
+    this.#level.delete(fd);
+    if (this.#count !== 0) this.invalidate(fd);
+  }
+
+  /** Drop the rest of the current batch's events for `fd`. */
+  invalidate(fd: number): void {
+    const out = this.#out;
+    if (out === null) return;
+    for (let i = this.#cursor + 1; i < this.#count; i++) {
+      if (out[2 * i] === fd) out[2 * i] = -1;
+    }
+  }
+
+  start(listener: EpollListener, rounds: number): void {
+    this.#listener = listener;
+    this.#rounds = rounds;
+    if (this.#running) watchStart(this.#handle, rounds); // the new rounds, at once
+    this.#sync();
+  }
+
+  stop(): void {
+    this.#listener = null;
+    this.#sync();
+  }
+
+  ref(ref: boolean): void {
+    this.#refd = ref;
+    native.watchRef(this.#handle, ref);
+  }
+
+  wait(timeoutMs: unknown, options: unknown): Promise<EpollEvent[]> {
+    const timeout = validateTimeout(timeoutMs);
+    const signal = validateOptions<WaitOptions>(options).signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+    let waiter: Waiter;
+    const promise = new Promise<EpollEvent[]>((resolve, reject) => {
+      waiter = new Waiter(resolve, reject);
+    });
+    const w = waiter!;
+    if (timeout >= 0) {
+      w.timer = setTimeout(() => {
+        this.#removeWaiter(w);
+        w.resolve([]);
+      }, timeout);
+      if (!this.#refd) w.timer.unref();
+    }
+    if (signal !== undefined) {
+      w.signal = signal;
+      w.onAbort = () => {
+        this.#removeWaiter(w);
+        w.reject(abortError(signal.reason));
+      };
+      signal.addEventListener('abort', w.onAbort, { once: true });
+    }
+    this.#waiters.push(w);
+    this.#sync();
+    return promise;
+  }
+
+  events(): AsyncIterableIterator<EpollEvent[]> {
+    let done = false;
+    const value = (batch: EpollEvent[]): IteratorResult<EpollEvent[]> => ({ done: false, value: batch });
+    const ended = (err: unknown): IteratorResult<EpollEvent[]> => {
+      if ((err as { code?: unknown }).code !== 'ERR_IOREADY_CLOSED') throw err;
+      done = true;
+      return doneResult;
+    };
+    const iterator: AsyncIterableIterator<EpollEvent[]> = {
+      next: (): Promise<IteratorResult<EpollEvent[]>> => {
+        if (done || this.#closed) return Promise.resolve(doneResult);
+        return this.wait(undefined, undefined).then(value, ended);
+      },
+      return: (): Promise<IteratorResult<EpollEvent[]>> => {
+        done = true;
+        return Promise.resolve(doneResult);
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /** Stop, close the handle (and its fd); pending wait()s reject. Returns 0 or -errno. */
+  close(): number {
+    this.#closed = true;
+    this.#listener = null;
+    this.#running = false;
+    this.#count = 0;
+    if (current === this) current = null;
+    const waiters = this.#waiters.splice(0);
+    const rc = native.handleClose(this.#handle);
+    for (const w of waiters) {
+      w.cleanup();
+      w.reject(closedError('epoll object'));
+    }
+    return rc;
+  }
+
+  #removeWaiter(w: Waiter): void {
+    const i = this.#waiters.indexOf(w);
+    if (i >= 0) this.#waiters.splice(i, 1);
+    w.cleanup();
+    this.#sync();
+  }
+
+  /** Run the native watch exactly while someone consumes (it disarms lazily). */
+  #sync(): void {
+    if (this.#closed) return;
+    const want = this.#listener !== null || this.#waiters.length !== 0;
+    if (want === this.#running) return;
+    if (want) {
+      if (this.#out === null) {
+        const out = new Int32Array(2 * WATCH_BATCH);
+        check(native.watchBind(this.#handle, out, this.#onBatch), START_SYSCALL);
+        this.#out = out;
+      }
+      check(watchStart(this.#handle, this.#rounds), START_SYSCALL);
+    } else {
+      watchStop(this.#handle);
+    }
+    this.#running = want;
+  }
+
+  /** The epoll fd itself failed (closed behind our back?): stop, and say so. */
+  #fail(errno: number): void {
+    const err = errnoError(errno, 'epoll_wait');
+    const waiters = this.#waiters.splice(0);
+    this.#listener = null;
+    this.#sync();
+    for (const w of waiters) {
+      w.cleanup();
+      w.reject(err);
+    }
+    if (waiters.length === 0) throw err;
+  }
+
+  /**
+   * Round > 0 only: drop (mark -1) the events of fds known to be
+   * level-triggered that repeat the previous round's report. Returns how
+   * many events remain.
+   */
+  #dropRepeats(out: Int32Array, n: number, prevCount: number): number {
+    const prev = this.#prev;
+    let live = n;
+    for (let i = 0; i < n; i++) {
+      const fd = out[2 * i]!;
+      const ev = out[2 * i + 1]!;
+      for (let j = 0; j < prevCount; j++) {
+        if (prev[2 * j] === fd && prev[2 * j + 1] === ev) {
+          if (this.#level.has(fd)) {
+            out[2 * i] = -1;
+            live--;
+          }
+          break;
+        }
+      }
+    }
+    return live;
+  }
+
+  #prevCount = 0;
+
+  /**
+   * The addon's callback: n (fd, events) pairs are in #out (or n is -errno);
+   * round is the batch's index in its wake-up. Returns true to have the
+   * epoll fd drained again at once.
+   */
+  readonly #onBatch = (n: number, round: number): boolean => {
+    if (n < 0) {
+      this.#fail(-n);
+      return false;
+    }
+    const out = this.#out!;
+    let again = n <= REPOLL_MAX;
+    if (round > 0) {
+      const live = this.#dropRepeats(out, n, this.#prevCount);
+      if (live !== n) again = false; // an fd left undrained: wait for the next loop turn
+      if (live === 0) return false;
+    }
+    if (again) {
+      // Kept for the next round's comparison, before listeners mark invalidated events.
+      this.#prev.set(out.subarray(0, 2 * n));
+      this.#prevCount = n;
+    }
+
+    const waiters = this.#waiters;
+    if (waiters.length !== 0) {
+      const batch = toEvents(out, n);
+      for (const w of waiters) {
+        w.cleanup();
+        w.resolve(batch);
+      }
+      waiters.length = 0;
+      if (this.#listener === null) {
+        this.#sync(); // the next wait(), from a microtask, starts it again (cheaply: still armed)
+        return again;
+      }
+    }
+
+    let firstError: unknown;
+    let failed = false;
+    const previous = current;
+    current = this;
+    this.#count = n;
+    try {
+      for (let i = 0; i < n; i++) {
+        const listener = this.#listener;
+        if (listener === null) break; // stop() or close() from a listener
+        const fd = out[2 * i]!;
+        if (fd < 0) continue; // dropped, or invalidated earlier in this batch
+        this.#cursor = i;
+        try {
+          listener(fd, out[2 * i + 1]! >>> 0);
+        } catch (err) {
+          if (!failed) {
+            failed = true;
+            firstError = err;
+          } else {
+            process.nextTick(() => {
+              throw err;
+            });
+          }
+        }
+      }
+    } finally {
+      this.#count = 0;
+      this.#cursor = 0;
+      current = previous;
+    }
+    // Rethrown to the addon, which hands it to Node as an uncaught exception.
+    if (failed) throw firstError;
+    return again;
+  };
+}

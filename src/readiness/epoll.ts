@@ -1,17 +1,26 @@
 /**
  * Epoll: Python's select.epoll, synchronous, plus delivery on the Node event
- * loop (start/stop/ref/unref/wait/events).
+ * loop (start/stop/ref/unref/wait/events, in ./delivery.ts).
  *
- * The kernel holds the interest list; this class keeps no shadow of it. The
- * only user-space state is the batch being dispatched, so that an fd
- * unregistered, re-registered or closed during a batch gets none of the
- * batch's remaining (stale) events - libuv's uv__platform_invalidate_fd.
+ * The kernel holds the interest list; this class keeps no shadow of it that
+ * anything depends on. The event-loop delivery keeps the batch being
+ * dispatched, so that an fd unregistered, re-registered or closed during a
+ * batch gets none of the batch's remaining (stale) events - libuv's
+ * uv__platform_invalidate_fd - and notes which fds were registered
+ * level-triggered, for its rounds policy.
  */
 import { EPOLLIN, EPOLL_MAX_EVENTS } from './constants';
-import { abortError, check, closedError, errnoError, invalidArgType } from '../internal/errors';
-import { native, type NativeHandle } from '../internal/binding';
-import { observeCloses } from '../internal/close-hook';
-import { watchBridge } from './delivery'; // uv_poll on Node, a thread on Bun and Deno
+import { check, closedError, errnoError } from '../internal/errors';
+import { native } from '../internal/binding';
+import {
+  DEFAULT_ROUNDS,
+  Delivery,
+  openHandle,
+  toEvents,
+  type EpollEvent,
+  type EpollListener,
+  type WaitOptions,
+} from './delivery';
 import {
   type FdLike,
   toFd,
@@ -23,11 +32,7 @@ import {
   validateTimeout,
 } from '../internal/validate';
 
-/** One ready fd: `[fd, events]`. */
-export type EpollEvent = [fd: number, events: number];
-
-/** Called once per ready fd, from the event loop. */
-export type EpollListener = (fd: number, events: number) => void;
+export type { EpollEvent, EpollListener, WaitOptions } from './delivery';
 
 /** Options of `new Epoll()`. */
 export interface EpollOptions {
@@ -38,53 +43,24 @@ export interface EpollOptions {
 /** Options of `Epoll.start()`. */
 export interface StartOptions {
   /**
-   * Batches delivered per event-loop wake-up, at most: 1 to 64, default 1
-   * (libuv's own behaviour). With more, after each batch the epoll fd is polled
-   * again at once and a new batch delivered while any is ready; nextTicks and
-   * microtasks still run between batches. It speeds up request/response
-   * between local fds (a reply that makes another watched fd ready) by about a
-   * third, at the price of one more epoll_wait per wake-up, and a
-   * level-triggered fd that the listener does not drain at once (say, it reads
-   * in a setImmediate) is then reported again up to `rounds` times per turn.
+   * Batches delivered per event-loop wake-up, at most: 1 to 64, default 16.
+   * After a small batch (up to 64 events) the epoll fd is polled again at
+   * once, and a new batch delivered while one is ready, so a listener whose
+   * reply makes another watched fd ready (request/response between local
+   * fds) gets it without a trip through libuv's loop. nextTicks and
+   * microtasks still run after each batch. Re-polling stops at the first
+   * round with nothing new: a level-triggered fd that the listener leaves
+   * undrained (say, it reads in a setImmediate) is reported once per loop
+   * turn, not once per round. 1 is libuv's own behaviour: one batch per
+   * loop turn.
    */
   rounds?: number;
 }
 
-/** Options of `Epoll.wait()`. */
-export interface WaitOptions {
-  /** Rejects the wait with an AbortError (code 'ABORT_ERR') when aborted. */
-  signal?: AbortSignal;
-}
-
 const { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL } = native.epollConstants as Record<string, number>;
-
-/** How many events one event-loop wake-up hands to JavaScript at most. */
-const WATCH_BATCH = 1024;
 
 /** Scratch for synchronous poll(): one per thread, as poll() blocks the thread. */
 const pollOut = new Int32Array(2 * EPOLL_MAX_EVENTS);
-
-/** The first n (fd, events) pairs of out, as poll() and wait() return them. */
-function toEvents(out: Int32Array, n: number): EpollEvent[] {
-  const events: EpollEvent[] = new Array(n);
-  for (let i = 0; i < n; i++) events[i] = [out[2 * i]!, out[2 * i + 1]! >>> 0];
-  return events;
-}
-
-/** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
-const dispatching = new Set<Epoll>();
-
-// The toolkit's close(fd): drop the rest of every batch being dispatched for
-// `fd`, as those events belong to a file that is gone, whatever number it has now.
-observeCloses((fd) => {
-  for (const ep of dispatching) ep._invalidate(fd);
-});
-
-interface Waiter {
-  resolve(batch: EpollEvent[]): void;
-  reject(err: unknown): void;
-  cleanup(): void;
-}
 
 /** What Epoll.fromFd passes to the constructor: an fd to own instead of a new one. */
 class Adopt {
@@ -100,16 +76,8 @@ class Adopt {
  */
 export class Epoll implements Disposable {
   #fd: number;
-  #handle: NativeHandle | null;
-  #listener: EpollListener | null = null;
-  #waiters: Waiter[] = [];
-  #running = false;
-  #refd = true;
-  #rounds = 1;
-  #out: Int32Array | null = null;
-  /** Index of the event being delivered, and the batch size (while dispatching). */
-  #cursor = 0;
-  #count = 0;
+  /** The event-loop side; null once closed. */
+  #delivery: Delivery | null;
 
   /**
    * Create an epoll instance (epoll_create1).
@@ -125,7 +93,7 @@ export class Epoll implements Disposable {
       const cloexec = validateBool(opts.cloexec, 'options.cloexec', true);
       this.#fd = check(native.epollCreate(cloexec), 'epoll_create1');
     }
-    this.#handle = native.handleOpen(this.#fd);
+    this.#delivery = new Delivery(openHandle(this.#fd));
   }
 
   /**
@@ -144,7 +112,7 @@ export class Epoll implements Disposable {
 
   /** True once close() was called. */
   get closed(): boolean {
-    return this.#handle === null;
+    return this.#delivery === null;
   }
 
   /**
@@ -152,7 +120,7 @@ export class Epoll implements Disposable {
    * @throws ERR_IOREADY_CLOSED once closed
    */
   fileno(): number {
-    this.#checkOpen();
+    this.#open();
     return this.#fd;
   }
 
@@ -162,11 +130,11 @@ export class Epoll implements Disposable {
    *   EPERM for a regular file, EINVAL for a bad combination (e.g. EPOLLEXCLUSIVE)
    */
   register(fd: FdLike, events: number = EPOLLIN): void {
-    this.#checkOpen();
+    const d = this.#open();
     const n = toFd(fd);
-    check(native.epollCtl(this.#fd, EPOLL_CTL_ADD, n, validateMask(events)), 'epoll_ctl');
-    // A new registration: whatever the batch still holds for this number is stale.
-    if (this.#count !== 0) this._invalidate(n);
+    const mask = validateMask(events);
+    check(native.epollCtl(this.#fd, EPOLL_CTL_ADD, n, mask), 'epoll_ctl');
+    d.registered(n, mask, true);
   }
 
   /**
@@ -174,9 +142,11 @@ export class Epoll implements Disposable {
    * @throws SystemError ENOENT if not registered, EBADF, EINVAL
    */
   modify(fd: FdLike, events: number): void {
-    this.#checkOpen();
+    const d = this.#open();
     const n = toFd(fd);
-    check(native.epollCtl(this.#fd, EPOLL_CTL_MOD, n, validateMask(events)), 'epoll_ctl');
+    const mask = validateMask(events);
+    check(native.epollCtl(this.#fd, EPOLL_CTL_MOD, n, mask), 'epoll_ctl');
+    d.registered(n, mask, false);
   }
 
   /**
@@ -185,9 +155,9 @@ export class Epoll implements Disposable {
    * @throws SystemError ENOENT if not registered, EBADF if `fd` is closed
    */
   unregister(fd: FdLike): void {
-    this.#checkOpen();
+    const d = this.#open();
     const n = toFd(fd);
-    if (this.#count !== 0) this._invalidate(n);
+    d.unregistered(n);
     check(native.epollCtl(this.#fd, EPOLL_CTL_DEL, n, 0), 'epoll_ctl');
   }
 
@@ -200,7 +170,7 @@ export class Epoll implements Disposable {
    * @throws RangeError for timeout NaN, maxEvents 0 or < -1
    */
   poll(timeoutMs?: number, maxEvents?: number): EpollEvent[] {
-    this.#checkOpen();
+    this.#open();
     const timeout = validateTimeout(timeoutMs);
     let max = EPOLL_MAX_EVENTS;
     if (maxEvents !== undefined && maxEvents !== -1) {
@@ -219,43 +189,29 @@ export class Epoll implements Disposable {
    *   ERR_IOREADY_CLOSED once closed
    */
   start(listener: EpollListener, options?: StartOptions): this {
-    this.#checkOpen();
+    const d = this.#open();
     const fn = validateFunction<EpollListener>(listener, 'listener');
     const o = validateOptions<StartOptions>(options);
-    const rounds = o.rounds === undefined ? 1 : validateInt(o.rounds, 'options.rounds', 1, 64);
-    this.#listener = fn;
-    if (rounds !== this.#rounds) {
-      this.#rounds = rounds;
-      if (this.#running) {
-        watchBridge.stop(this.#handle!); // restarted below with the new setting
-        this.#running = false;
-      }
-    }
-    this.#sync();
+    const rounds = o.rounds === undefined ? DEFAULT_ROUNDS : validateInt(o.rounds, 'options.rounds', 1, 64);
+    d.start(fn, rounds);
     return this;
   }
 
   /** Stop delivering to the listener (pending wait()s and events() go on). */
   stop(): this {
-    this.#checkOpen();
-    this.#listener = null;
-    this.#sync();
+    this.#open().stop();
     return this;
   }
 
   /** A started watch keeps the process alive (the default). */
   ref(): this {
-    this.#checkOpen();
-    this.#refd = true;
-    watchBridge.ref(this.#handle!, true);
+    this.#open().ref(true);
     return this;
   }
 
   /** Let the process exit even while watching. */
   unref(): this {
-    this.#checkOpen();
-    this.#refd = false;
-    watchBridge.ref(this.#handle!, false);
+    this.#open().ref(false);
     return this;
   }
 
@@ -267,38 +223,7 @@ export class Epoll implements Disposable {
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<EpollEvent[]> {
     try {
-      this.#checkOpen();
-      const timeout = validateTimeout(timeoutMs);
-      const signal = validateOptions<WaitOptions>(options).signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
-        throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-      }
-      if (signal?.aborted) return Promise.reject(abortError(signal.reason));
-      return new Promise<EpollEvent[]>((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
-        const onAbort = (): void => {
-          this.#removeWaiter(waiter);
-          reject(abortError(signal!.reason));
-        };
-        const waiter: Waiter = {
-          resolve,
-          reject,
-          cleanup: () => {
-            if (timer !== undefined) clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-          },
-        };
-        if (timeout >= 0) {
-          timer = setTimeout(() => {
-            this.#removeWaiter(waiter);
-            resolve([]);
-          }, timeout);
-          if (!this.#refd) timer.unref();
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.#waiters.push(waiter);
-        this.#sync();
-      });
+      return this.#open().wait(timeoutMs, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -310,30 +235,7 @@ export class Epoll implements Disposable {
    * @throws ERR_IOREADY_CLOSED if already closed
    */
   events(): AsyncIterableIterator<EpollEvent[]> {
-    this.#checkOpen();
-    let done = false;
-    const iterator: AsyncIterableIterator<EpollEvent[]> = {
-      next: async (): Promise<IteratorResult<EpollEvent[]>> => {
-        if (done || this.closed) return { done: true, value: undefined };
-        try {
-          return { done: false, value: await this.wait() };
-        } catch (err) {
-          if ((err as { code?: unknown }).code === 'ERR_IOREADY_CLOSED') {
-            done = true;
-            return { done: true, value: undefined };
-          }
-          throw err;
-        }
-      },
-      return: async (): Promise<IteratorResult<EpollEvent[]>> => {
-        done = true;
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return this.#open().events();
   }
 
   /**
@@ -341,21 +243,11 @@ export class Epoll implements Disposable {
    * with ERR_IOREADY_CLOSED; events() iterators end.
    */
   close(): void {
-    const handle = this.#handle;
-    if (handle === null) return;
-    this.#handle = null;
-    this.#listener = null;
-    this.#running = false;
+    const d = this.#delivery;
+    if (d === null) return;
+    this.#delivery = null;
     this.#fd = -1;
-    this.#count = 0;
-    dispatching.delete(this);
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    const rc = watchBridge.close(handle);
-    for (const w of waiters) {
-      w.cleanup();
-      w.reject(closedError('epoll object'));
-    }
+    const rc = d.close();
     if (rc < 0) throw errnoError(-rc, 'close');
   }
 
@@ -364,102 +256,10 @@ export class Epoll implements Disposable {
     this.close();
   }
 
-  /** @internal Drop the rest of the current batch's events for `fd`. */
-  _invalidate(fd: number): void {
-    const out = this.#out;
-    if (out === null) return;
-    for (let i = this.#cursor + 1; i < this.#count; i++) {
-      if (out[2 * i] === fd) out[2 * i] = -1;
-    }
+  /** The delivery, or ERR_IOREADY_CLOSED once closed. */
+  #open(): Delivery {
+    const d = this.#delivery;
+    if (d === null) throw closedError('epoll object');
+    return d;
   }
-
-  #checkOpen(): void {
-    if (this.#handle === null) throw closedError('epoll object');
-  }
-
-  #removeWaiter(w: Waiter): void {
-    const i = this.#waiters.indexOf(w);
-    if (i >= 0) this.#waiters.splice(i, 1);
-    w.cleanup();
-    this.#sync();
-  }
-
-  /** Run the native watch exactly while someone is listening. */
-  #sync(): void {
-    if (this.#handle === null) return;
-    const want = this.#listener !== null || this.#waiters.length > 0;
-    if (want === this.#running) return;
-    if (want) {
-      this.#out ??= new Int32Array(2 * WATCH_BATCH);
-      check(watchBridge.start(this.#handle, this.#fd, this.#out, this.#onBatch, this.#rounds), watchBridge.startSyscall);
-    } else {
-      watchBridge.stop(this.#handle);
-    }
-    this.#running = want;
-  }
-
-  /** Called by the addon with the number of (fd, events) pairs in #out, or -errno. */
-  #onBatch = (n: number): void => {
-    if (n < 0) {
-      // The epoll fd itself failed (closed behind our back?): stop, and say so.
-      const err = errnoError(-n, 'epoll_wait');
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      this.#listener = null;
-      this.#sync();
-      for (const w of waiters) {
-        w.cleanup();
-        w.reject(err);
-      }
-      if (waiters.length === 0) throw err;
-      return;
-    }
-    const out = this.#out!;
-    if (this.#waiters.length !== 0) {
-      const batch = toEvents(out, n);
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const w of waiters) {
-        w.cleanup();
-        w.resolve(batch);
-      }
-      if (this.#listener === null) {
-        this.#sync();
-        return;
-      }
-    }
-    let firstError: unknown;
-    let failed = false;
-    this.#count = n;
-    dispatching.add(this);
-    try {
-      for (let i = 0; i < n; i++) {
-        const listener = this.#listener;
-        if (listener === null) break; // stop() or close() from a listener
-        const fd = out[2 * i]!;
-        if (fd < 0) continue; // invalidated earlier in this batch
-        this.#cursor = i;
-        try {
-          listener(fd, out[2 * i + 1]! >>> 0);
-        } catch (err) {
-          if (!failed) {
-            failed = true;
-            firstError = err;
-          } else {
-            process.nextTick(() => {
-              throw err;
-            });
-          }
-        }
-      }
-    } finally {
-      this.#count = 0;
-      this.#cursor = 0;
-      dispatching.delete(this);
-      this.#sync();
-    }
-    // Rethrown to the addon, which hands it to Node as an uncaught exception.
-    if (failed) throw firstError;
-  };
 }
-
