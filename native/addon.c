@@ -76,7 +76,7 @@ bool arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   napi_typedarray_type type;
   size_t length, offset;
   napi_value ab;
-  if (napi_get_typedarray_info(env, v, &type, &length, data, &ab, &offset) == napi_ok) {
+  if (napi_get_typedarray_info(env, v, &type, &length, data, NULL, NULL) == napi_ok) {
     *len = length * element_size(type);
     return true;
   }
@@ -102,6 +102,12 @@ napi_value ret_int(napi_env env, int64_t v) {
 }
 
 napi_value ret_errno_or(napi_env env, long r) {
+  napi_value out;
+  /* An int32 when it fits (every call's result but a huge read's): cheaper to make. */
+  if (r >= -0x7fffffffL && r <= 0x7fffffffL) {
+    if (napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &out) != napi_ok) return NULL;
+    return out;
+  }
   return ret_int(env, r < 0 ? -(int64_t)errno : (int64_t)r);
 }
 

@@ -61,17 +61,34 @@ bool byte_range(napi_env env, napi_value *argv, char **p, size_t *len) {
   return true;
 }
 
-/* read or write (fd, buf, off, len) -> bytes | -errno */
+/*
+ * read or write (fd, buf) or (fd, buf, off, len) -> bytes | -errno
+ * The hot pair, so the fewest Node-API calls: without a range the whole
+ * buffer goes (no offset and length to convert), and the result is an int32
+ * (Linux moves at most 0x7ffff000 bytes per call).
+ */
 static napi_value transfer(napi_env env, napi_callback_info info, bool writing) {
-  napi_value argv[4];
+  napi_value argv[4], out;
+  size_t argc = 4;
   int32_t fd;
   char *p;
   size_t len;
-  if (!get_args(env, info, 4, argv) || !arg_int32(env, argv[0], &fd) ||
-      !byte_range(env, argv + 1, &p, &len))
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    ioready_throw_last(env);
     return NULL;
-  /* SAFETY: byte_range put [p, p + len) inside the buffer. */
-  return ret_errno_or(env, writing ? RETRY_EINTR(write(fd, p, len)) : RETRY_EINTR(read(fd, p, len)));
+  }
+  if (!arg_int32(env, argv[0], &fd)) return NULL;
+  if (argc <= 2) {
+    if (!arg_bytes(env, argv[1], &data, &len)) return NULL;
+    p = data;
+  } else if (!byte_range(env, argv + 1, &p, &len)) {
+    return NULL;
+  }
+  /* SAFETY: [p, p + len) is the whole buffer (arg_bytes) or a range byte_range checked inside it. */
+  ssize_t r = writing ? RETRY_EINTR(write(fd, p, len)) : RETRY_EINTR(read(fd, p, len));
+  if (napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &out) != napi_ok) return NULL;
+  return out;
 }
 
 static napi_value read_js(napi_env env, napi_callback_info info) { return transfer(env, info, false); }

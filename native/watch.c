@@ -318,11 +318,26 @@ static napi_value watch_ref(napi_env env, napi_callback_info info) {
   return ret_int(env, 0);
 }
 
+/*
+ * watchDrain(h) -> n | -errno: one more batch into the bound array, now, for
+ * rounds that JavaScript runs itself (src/readiness/delivery.ts). Only from
+ * inside the callback, while someone consumes.
+ */
+static napi_value watch_drain(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  handle_t *h;
+  if (!get_args(env, info, 1, argv) || !(h = arg_handle(env, argv[0]))) return NULL;
+  int n = h->fd < 0 || h->out == NULL || !h->active ? -EBADF : drain(h);
+  if (napi_create_int32(env, n, &out) != napi_ok) return NULL;
+  return out;
+}
+
 bool init_watch(napi_env env, napi_value exports) {
   return export_fn(env, exports, "handleOpen", handle_open) &&
          export_fn(env, exports, "handleClose", handle_close) &&
          export_fn(env, exports, "watchBind", watch_bind) &&
          export_fn(env, exports, "watchStart", watch_start) &&
          export_fn(env, exports, "watchStop", watch_stop) &&
+         export_fn(env, exports, "watchDrain", watch_drain) &&
          export_fn(env, exports, "watchRef", watch_ref);
 }

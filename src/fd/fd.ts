@@ -6,9 +6,19 @@
 import { willClose } from '../internal/close-hook';
 import { check, checkAgain } from '../internal/errors';
 import { native } from '../internal/binding';
-import { type FdLike, toFd, validateBool, validateInt, validateOptions, validateRange } from '../internal/validate';
+import {
+  type FdLike,
+  toFd,
+  validateBool,
+  validateInt,
+  validateOptions,
+  validateRange,
+  validateView,
+} from '../internal/validate';
 
 const c = native.fdConstants;
+// Bound once: the hot calls skip even the (fast) property load.
+const { read: nativeRead, write: nativeWrite } = native;
 /** open(2)/fcntl(2) flag: reads and writes never block (they return null instead). */
 export const O_NONBLOCK: number = c.O_NONBLOCK!;
 /** open(2) flag: close the fd in child processes. */
@@ -79,8 +89,13 @@ export function socketpair(options?: SocketPairOptions): [number, number] {
  */
 export function read(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number): number | null {
   const n = toFd(fd);
+  if (offset === undefined && length === undefined) {
+    // The whole buffer: the binding's two-argument form, the cheapest crossing.
+    validateView(buf);
+    return checkAgain(nativeRead(n, buf), 'read');
+  }
   const [off, len] = validateRange(buf, offset, length);
-  return checkAgain(native.read(n, buf, off, len), 'read');
+  return checkAgain(nativeRead(n, buf, off, len), 'read');
 }
 
 /**
@@ -90,8 +105,12 @@ export function read(fd: FdLike, buf: ArrayBufferView, offset?: number, length?:
  */
 export function write(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number): number | null {
   const n = toFd(fd);
+  if (offset === undefined && length === undefined) {
+    validateView(buf);
+    return checkAgain(nativeWrite(n, buf), 'write');
+  }
   const [off, len] = validateRange(buf, offset, length);
-  return checkAgain(native.write(n, buf, off, len), 'write');
+  return checkAgain(nativeWrite(n, buf, off, len), 'write');
 }
 
 /**

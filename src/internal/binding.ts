@@ -45,13 +45,15 @@ export interface Binding {
   watchBind(h: NativeHandle, out: Int32Array, callback: (n: number, round: number) => boolean): number;
   watchStart(h: NativeHandle, rounds: number): number;
   watchStop(h: NativeHandle): number;
+  watchDrain(h: NativeHandle): number;
   watchRef(h: NativeHandle, ref: boolean): number;
 
   // fd.c
   pipe2(flags: number, out: Int32Array): number;
   socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
-  read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
-  write(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
+  // The whole buffer without offset and length (the cheaper form), or that range.
+  read(fd: number, buf: ArrayBufferView, offset?: number, length?: number): number;
+  write(fd: number, buf: ArrayBufferView, offset?: number, length?: number): number;
   close(fd: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
 
@@ -89,7 +91,7 @@ export interface Binding {
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
   epollCreate: 'function', epollCtl: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
-  watchBind: 'function', watchStart: 'function', watchStop: 'function', watchRef: 'function',
+  watchBind: 'function', watchStart: 'function', watchStop: 'function', watchDrain: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
   eventfd: 'function', timerfdCreate: 'function', timerfdSettime: 'function', timerfdGettime: 'function',
   inotifyInit1: 'function', inotifyAddWatch: 'function', inotifyRmWatch: 'function',

@@ -86,12 +86,17 @@ export function validateOptions<T extends object>(value: unknown, name = 'option
   return value as Partial<T>;
 }
 
+/** A Buffer, TypedArray or DataView. */
+export function validateView(buf: unknown, name = 'buffer'): asserts buf is ArrayBufferView {
+  if (!ArrayBuffer.isView(buf)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', buf);
+}
+
 /**
  * A byte range inside a Buffer/TypedArray/DataView: offset defaults to 0,
  * length to the rest of the buffer. Returns [offset, length] in bytes.
  */
 export function validateRange(buf: unknown, offset: unknown, length: unknown, name = 'buffer'): [number, number] {
-  if (!ArrayBuffer.isView(buf)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', buf);
+  validateView(buf, name);
   const size = buf.byteLength;
   const off = offset === undefined ? 0 : validateInt(offset, 'offset', 0, size);
   const len = length === undefined ? size - off : validateInt(length, 'length', 0, size - off);

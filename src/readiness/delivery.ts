@@ -80,7 +80,22 @@ const WATCH_BATCH = 1024;
 const REPOLL_MAX = 64;
 
 // Bound once: the hot path calls these without a property lookup on the binding.
-const { watchStart, watchStop } = native;
+const { watchStart, watchStop, watchDrain } = native;
+
+/**
+ * Node's own "run the nextTicks and microtasks now" (runNextTicks), which its
+ * timers and immediates call between two callbacks of one loop phase. With it
+ * the rounds of a wake-up run here, in one call from the addon, and the
+ * guarantee holds as for timers: nextTicks and microtasks run after each
+ * batch. Without it (Bun, Deno; or --pending-deprecation, under which touching
+ * it warns, DEP0134) the addon runs the rounds, one napi_make_callback each,
+ * which costs more per round but means the same.
+ */
+const runNextTicks: (() => void) | undefined = (() => {
+  const fn = (process as unknown as { _tickCallback?: unknown })._tickCallback;
+  const pending = process.execArgv.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1';
+  return watchMode === 'uv' && typeof fn === 'function' && !pending ? (fn as () => void) : undefined;
+})();
 
 /** The first n (fd, events) pairs of out, skipping dropped ones (fd -1). */
 export function toEvents(out: Int32Array, n: number): EpollEvent[] {
@@ -136,6 +151,7 @@ export class Delivery {
   #out: Int32Array | null = null;
   /** The previous round's batch, as the kernel reported it (when it was small enough to poll again). */
   readonly #prev = new Int32Array(2 * REPOLL_MAX);
+  #prevCount = 0;
   /** fds registered level-triggered through this Epoll: the only ones whose repeats may be dropped. */
   readonly #level = new Set<number>();
   /** Index of the event being delivered, and the batch size (while the listener runs). */
@@ -320,14 +336,28 @@ export class Delivery {
     return live;
   }
 
-  #prevCount = 0;
-
   /**
    * The addon's callback: n (fd, events) pairs are in #out (or n is -errno);
-   * round is the batch's index in its wake-up. Returns true to have the
-   * epoll fd drained again at once.
+   * round is the batch's index in its wake-up. Returns true to have the addon
+   * drain the epoll fd again at once (when it runs the rounds).
    */
   readonly #onBatch = (n: number, round: number): boolean => {
+    if (runNextTicks === undefined || round !== 0) return this.#batch(n, round);
+    // The rounds, here: each batch's nextTicks and microtasks run before the next drain.
+    const handle = this.#handle;
+    let again = this.#batch(n, 0);
+    for (let r = 1; again && r < this.#rounds; r++) {
+      runNextTicks();
+      if (!this.#running) break; // stopped or closed meanwhile (a waiter's next wait() restarts it)
+      const m = watchDrain(handle);
+      if (m === 0) break;
+      again = this.#batch(m, r);
+    }
+    return false;
+  };
+
+  /** One batch: to the waiters, then the listener. Returns whether another round may follow. */
+  #batch(n: number, round: number): boolean {
     if (n < 0) {
       this.#fail(-n);
       return false;
@@ -341,7 +371,8 @@ export class Delivery {
     }
     if (again) {
       // Kept for the next round's comparison, before listeners mark invalidated events.
-      this.#prev.set(out.subarray(0, 2 * n));
+      const prev = this.#prev;
+      for (let i = 0; i < 2 * n; i++) prev[i] = out[i]!;
       this.#prevCount = n;
     }
 
@@ -392,5 +423,5 @@ export class Delivery {
     // Rethrown to the addon, which hands it to Node as an uncaught exception.
     if (failed) throw firstError;
     return again;
-  };
+  }
 }
