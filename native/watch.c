@@ -69,6 +69,8 @@ static void apply_ref(handle_t *h) {
 static int shutdown_handle(handle_t *h) {
   int rc = 0;
   h->active = false;
+  /* SAFETY: ctl holds WATCH_CTL_WORDS int32s (watch_bind); JS may read it after the close. */
+  if (h->ctl) h->ctl[WATCH_CTL_ACTIVE] = h->ctl[WATCH_CTL_DISPATCHING] = 0;
   if (h->uv_inited && !h->uv_closing) {
     /* uv_close stops the poll at once (libuv also invalidates its pending events). */
     h->uv_closing = true;
@@ -78,6 +80,9 @@ static int shutdown_handle(handle_t *h) {
   thread_shutdown(h);
   if (h->callback) napi_delete_reference(h->env, h->callback);
   if (h->buffer) napi_delete_reference(h->env, h->buffer);
+  if (h->ctl_ref) napi_delete_reference(h->env, h->ctl_ref);
+  h->ctl_ref = NULL;
+  h->ctl = NULL;
   if (h->actx) napi_async_destroy(h->env, h->actx);
   h->callback = h->buffer = NULL;
   h->actx = NULL;
@@ -140,12 +145,34 @@ static bool call_back(handle_t *h, napi_value cb, napi_value recv, int n, int ro
   return again;
 }
 
+/* Start or stop consuming: the callback's reference (strong while active), the ref state, ACTIVE. */
+static void set_active(handle_t *h, bool active) {
+  uint32_t refs;
+  h->active = active;
+  /* SAFETY: ctl holds WATCH_CTL_WORDS int32s (watch_bind). */
+  if (h->ctl) h->ctl[WATCH_CTL_ACTIVE] = active;
+  if (h->callback) {
+    if (active) napi_reference_ref(h->env, h->callback, &refs);
+    else napi_reference_unref(h->env, h->callback, &refs);
+  }
+  apply_ref(h);
+  if (!active && h->thread_mode) thread_park(h);
+}
+
+/* Does JS still want batches? (WANT; always while no ctl is bound) */
+static bool wanted(const handle_t *h) {
+  /* SAFETY: ctl holds WATCH_CTL_WORDS int32s (watch_bind). */
+  return h->ctl == NULL || h->ctl[WATCH_CTL_WANT] != 0;
+}
+
 void watch_dispatch(handle_t *h, int status) {
   napi_env env = h->env;
   if (!h->active || h->callback == NULL) return;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   h->dispatching++;
+  /* SAFETY: ctl holds WATCH_CTL_WORDS int32s (watch_bind). */
+  if (h->ctl) h->ctl[WATCH_CTL_DISPATCHING] = 1;
   napi_value cb, recv;
   if (napi_get_reference_value(env, h->callback, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &recv) == napi_ok) {
@@ -155,7 +182,7 @@ void watch_dispatch(handle_t *h, int status) {
       /* The thread bridge delivers one batch per hand-off (its thread waits for each). */
       int rounds = h->thread_mode ? 1 : h->rounds;
       /* After each batch JS may have stopped the watch or closed the handle (fd -1). */
-      for (int round = 0; round < rounds && h->active && h->fd >= 0; round++) {
+      for (int round = 0; round < rounds && h->active && h->fd >= 0 && wanted(h); round++) {
         int n = drain(h);
         if (n == 0) break; /* spurious wake-up (uv_poll allows them), or all done */
         if (!call_back(h, cb, recv, n, round) || n < 0) break;
@@ -163,6 +190,9 @@ void watch_dispatch(handle_t *h, int status) {
     }
   }
   napi_close_handle_scope(env, scope);
+  /* The wake-up is over, microtasks included: stop if nobody wants more (a wait() loop re-waits by now). */
+  if (h->ctl) h->ctl[WATCH_CTL_DISPATCHING] = 0;
+  if (h->active && !wanted(h)) set_active(h, false);
   h->dispatching--;
   maybe_free(h);
 }
@@ -214,21 +244,22 @@ static napi_value handle_close(napi_env env, napi_callback_info info) {
 }
 
 /*
- * watchBind(h, out: Int32Array, callback(n, round) -> boolean) -> 0 | -errno
+ * watchBind(h, out: Int32Array, ctl: Int32Array(WATCH_CTL_WORDS), callback(n, round) -> boolean) -> 0 | -errno
  * Once per handle. callback receives the number of pairs written to out, or
  * -errno if the epoll fd failed, and the batch's round in its wake-up (0 for
- * the first); it returns true to ask for another round.
+ * the first); it returns true to ask for another round. ctl: see watch.h.
  */
 static napi_value watch_bind(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   handle_t *h;
-  int32_t *out;
-  size_t len;
+  int32_t *out, *ctl;
+  size_t len, ctl_len;
   napi_valuetype t;
-  if (!get_args(env, info, 3, argv) || !(h = arg_handle(env, argv[0])) ||
-      !arg_int32_array(env, argv[1], &out, &len))
+  if (!get_args(env, info, 4, argv) || !(h = arg_handle(env, argv[0])) ||
+      !arg_int32_array(env, argv[1], &out, &len) || !arg_int32_array(env, argv[2], &ctl, &ctl_len))
     return NULL;
-  NAPI_CALL(env, napi_typeof(env, argv[2], &t));
+  if (ctl_len < WATCH_CTL_WORDS) return ret_int(env, -EINVAL);
+  NAPI_CALL(env, napi_typeof(env, argv[3], &t));
   if (t != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ioready native: expected a function");
     return NULL;
@@ -246,9 +277,15 @@ static napi_value watch_bind(napi_env env, napi_callback_info info) {
     NAPI_CALL(env, napi_async_init(env, NULL, name, &h->actx));
   }
   /* Weak until watchStart: a bound but idle Epoll can still be collected. */
-  NAPI_CALL(env, napi_create_reference(env, argv[2], 0, &h->callback));
+  NAPI_CALL(env, napi_create_reference(env, argv[3], 0, &h->callback));
   NAPI_CALL(env, napi_create_reference(env, argv[1], 1, &h->buffer));
+  NAPI_CALL(env, napi_create_reference(env, argv[2], 1, &h->ctl_ref));
   h->out = out;
+  h->ctl = ctl;
+  /* SAFETY: ctl_len >= WATCH_CTL_WORDS (checked above). */
+  ctl[WATCH_CTL_WANT] = 0;
+  ctl[WATCH_CTL_ACTIVE] = 0;
+  ctl[WATCH_CTL_DISPATCHING] = 0;
   return ret_int(env, 0);
 }
 
@@ -284,10 +321,7 @@ static napi_value watch_start(napi_env env, napi_callback_info info) {
   if (h->active) return ret_int(env, 0);
   int r = arm(h);
   if (r < 0) return ret_int(env, r);
-  uint32_t refs;
-  NAPI_CALL(env, napi_reference_ref(env, h->callback, &refs));
-  h->active = true;
-  apply_ref(h);
+  set_active(h, true);
   return ret_int(env, 0);
 }
 
@@ -296,13 +330,7 @@ static napi_value watch_stop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   handle_t *h;
   if (!get_args(env, info, 1, argv) || !(h = arg_handle(env, argv[0]))) return NULL;
-  if (h->active) {
-    h->active = false;
-    uint32_t refs;
-    if (h->callback) napi_reference_unref(env, h->callback, &refs);
-    apply_ref(h);
-    if (h->thread_mode) thread_park(h);
-  }
+  if (h->active) set_active(h, false);
   return ret_int(env, 0);
 }
 

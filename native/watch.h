@@ -13,6 +13,18 @@
 struct epoll_event;
 typedef struct thread_bridge thread_bridge_t;
 
+/*
+ * The control words JS and C share (watchBind's ctl array), so that a wait()
+ * loop needs no call into the addon per batch:
+ * - WANT, written by JS: someone consumes. At the end of a wake-up (after its
+ *   last callback and the microtasks that followed) C stops the watch if JS
+ *   stopped wanting it meanwhile and did not want it again.
+ * - ACTIVE, written by C: the watch is started (watchStart ... stop).
+ * - DISPATCHING, written by C: a wake-up is being delivered, so JS may leave
+ *   the stop to C.
+ */
+enum { WATCH_CTL_WANT, WATCH_CTL_ACTIVE, WATCH_CTL_DISPATCHING, WATCH_CTL_WORDS };
+
 typedef struct {
   napi_env env;
   int fd;                  /* the epoll fd, -1 once closed */
@@ -26,6 +38,8 @@ typedef struct {
   /* Bound once by watchBind. */
   napi_ref callback;       /* callback(n, round): strong while active, weak otherwise */
   napi_ref buffer;         /* the Int32Array `out` lives in: strong */
+  napi_ref ctl_ref;        /* the Int32Array `ctl` lives in: strong */
+  int32_t *ctl;            /* control words shared with JS (WATCH_CTL_*), or NULL */
   napi_async_context actx; /* for napi_make_callback (libuv bridge) */
   int32_t *out;            /* (fd, events) pairs, out_pairs of them */
   uint32_t out_pairs;

@@ -36,13 +36,15 @@ export interface Binding {
   // epoll.c
   epollCreate(cloexec: boolean): number;
   epollCtl(epfd: number, op: number, fd: number, events: number): number;
-  epollWait(epfd: number, timeoutMs: number, maxEvents: number, out: Int32Array): number;
+  /** Bind an Int32Array for epollWait to write its (fd, events) pairs into: its slot, or -errno. */
+  epollScratch(out: Int32Array): number;
+  epollWait(epfd: number, timeoutMs: number, maxEvents: number, slot: number): number;
 
   // watch.c: the handle, and its bridge to the event loop (libuv, or the
   // thread of thread_watch.c for Bun and Deno, chosen at handleOpen)
   handleOpen(fd: number, threadMode: boolean): NativeHandle;
   handleClose(h: NativeHandle): number;
-  watchBind(h: NativeHandle, out: Int32Array, callback: (n: number, round: number) => boolean): number;
+  watchBind(h: NativeHandle, out: Int32Array, ctl: Int32Array, callback: (n: number, round: number) => boolean): number;
   watchStart(h: NativeHandle, rounds: number): number;
   watchStop(h: NativeHandle): number;
   watchDrain(h: NativeHandle): number;
@@ -90,7 +92,7 @@ export interface Binding {
 /** The names the check below looks for, each with the type it must have. */
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
-  epollCreate: 'function', epollCtl: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
+  epollCreate: 'function', epollCtl: 'function', epollScratch: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
   watchBind: 'function', watchStart: 'function', watchStop: 'function', watchDrain: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
   eventfd: 'function', timerfdCreate: 'function', timerfdSettime: 'function', timerfdGettime: 'function',

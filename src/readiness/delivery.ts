@@ -76,6 +76,11 @@ export const DEFAULT_ROUNDS = 16;
 /** How many events one batch hands to JavaScript at most. */
 const WATCH_BATCH = 1024;
 
+/** The control words shared with the addon (native/watch.h): JS writes WANT, the addon the others. */
+const CTL_WANT = 0;
+const CTL_ACTIVE = 1;
+const CTL_DISPATCHING = 2;
+
 /** Poll again after a batch only if it was this small: a larger one amortises the loop turn. */
 const REPOLL_MAX = 64;
 
@@ -99,10 +104,12 @@ const runNextTicks: (() => void) | undefined = (() => {
 
 /** The first n (fd, events) pairs of out, skipping dropped ones (fd -1). */
 export function toEvents(out: Int32Array, n: number): EpollEvent[] {
-  const events: EpollEvent[] = [];
-  for (let i = 0; i < n; i++) {
+  let live = 0;
+  for (let i = 0; i < n; i++) if (out[2 * i]! >= 0) live++;
+  const events: EpollEvent[] = new Array(live);
+  for (let i = 0, k = 0; i < n; i++) {
     const fd = out[2 * i]!;
-    if (fd >= 0) events.push([fd, out[2 * i + 1]! >>> 0]);
+    if (fd >= 0) events[k++] = [fd, out[2 * i + 1]! >>> 0];
   }
   return events;
 }
@@ -143,8 +150,8 @@ export class Delivery {
   readonly #handle: NativeHandle;
   #listener: EpollListener | null = null;
   readonly #waiters: Waiter[] = [];
-  /** watchStart'ed (someone consumes). */
-  #running = false;
+  /** [WANT, ACTIVE, DISPATCHING]: see native/watch.h. Bound with #out. */
+  #ctl: Int32Array | null = null;
   #refd = true;
   #rounds = DEFAULT_ROUNDS;
   #closed = false;
@@ -188,7 +195,7 @@ export class Delivery {
   start(listener: EpollListener, rounds: number): void {
     this.#listener = listener;
     this.#rounds = rounds;
-    if (this.#running) watchStart(this.#handle, rounds); // the new rounds, at once
+    if (this.#active()) watchStart(this.#handle, rounds); // the new rounds, at once
     this.#sync();
   }
 
@@ -204,7 +211,7 @@ export class Delivery {
 
   wait(timeoutMs: unknown, options: unknown): Promise<EpollEvent[]> {
     const timeout = validateTimeout(timeoutMs);
-    const signal = validateOptions<WaitOptions>(options).signal;
+    const signal = options === undefined ? undefined : validateOptions<WaitOptions>(options).signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
     }
@@ -262,7 +269,6 @@ export class Delivery {
   close(): number {
     this.#closed = true;
     this.#listener = null;
-    this.#running = false;
     this.#count = 0;
     if (current === this) current = null;
     const waiters = this.#waiters.splice(0);
@@ -281,22 +287,37 @@ export class Delivery {
     this.#sync();
   }
 
-  /** Run the native watch exactly while someone consumes (it disarms lazily). */
+  /** The addon's watch is started. */
+  #active(): boolean {
+    const ctl = this.#ctl;
+    return ctl !== null && ctl[CTL_ACTIVE] !== 0;
+  }
+
+  /**
+   * Run the native watch exactly while someone consumes. Within a wake-up
+   * (the addon says DISPATCHING) a stop is only noted in WANT: the addon stops
+   * the watch when the wake-up ends unless someone wants it again by then -
+   * as a wait() loop does, from a microtask - so such a loop makes no call
+   * into the addon per batch. (The uv_poll itself is disarmed lazily, too.)
+   */
   #sync(): void {
     if (this.#closed) return;
     const want = this.#listener !== null || this.#waiters.length !== 0;
-    if (want === this.#running) return;
+    let ctl = this.#ctl;
     if (want) {
-      if (this.#out === null) {
+      if (ctl === null) {
         const out = new Int32Array(2 * WATCH_BATCH);
-        check(native.watchBind(this.#handle, out, this.#onBatch), START_SYSCALL);
+        ctl = new Int32Array(3);
+        check(native.watchBind(this.#handle, out, ctl, this.#onBatch), START_SYSCALL);
         this.#out = out;
+        this.#ctl = ctl;
       }
-      check(watchStart(this.#handle, this.#rounds), START_SYSCALL);
-    } else {
-      watchStop(this.#handle);
+      ctl[CTL_WANT] = 1;
+      if (ctl[CTL_ACTIVE] === 0) check(watchStart(this.#handle, this.#rounds), START_SYSCALL);
+    } else if (ctl !== null) {
+      ctl[CTL_WANT] = 0;
+      if (ctl[CTL_ACTIVE] !== 0 && ctl[CTL_DISPATCHING] === 0) watchStop(this.#handle);
     }
-    this.#running = want;
   }
 
   /** The epoll fd itself failed (closed behind our back?): stop, and say so. */
@@ -348,7 +369,8 @@ export class Delivery {
     let again = this.#batch(n, 0);
     for (let r = 1; again && r < this.#rounds; r++) {
       runNextTicks();
-      if (!this.#running) break; // stopped or closed meanwhile (a waiter's next wait() restarts it)
+      // Stopped or closed meanwhile? (A waiter's next wait(), from a microtask, wants it again.)
+      if (this.#closed || this.#ctl![CTL_WANT] === 0 || !this.#active()) break;
       const m = watchDrain(handle);
       if (m === 0) break;
       again = this.#batch(m, r);
@@ -385,7 +407,7 @@ export class Delivery {
       }
       waiters.length = 0;
       if (this.#listener === null) {
-        this.#sync(); // the next wait(), from a microtask, starts it again (cheaply: still armed)
+        this.#sync(); // WANT = 0; the next wait(), from a microtask, sets it again
         return again;
       }
     }

@@ -61,6 +61,9 @@ const { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL } = native.epollConstants as
 
 /** Scratch for synchronous poll(): one per thread, as poll() blocks the thread. */
 const pollOut = new Int32Array(2 * EPOLL_MAX_EVENTS);
+/** Bound once (per module instance and thread): poll() converts no array per call. */
+const pollSlot = check(native.epollScratch(pollOut), 'epoll_wait');
+const { epollWait } = native;
 
 /** What Epoll.fromFd passes to the constructor: an fd to own instead of a new one. */
 class Adopt {
@@ -176,7 +179,7 @@ export class Epoll implements Disposable {
     if (maxEvents !== undefined && maxEvents !== -1) {
       max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
     }
-    return toEvents(pollOut, check(native.epollWait(this.#fd, timeout, max, pollOut), 'epoll_wait'));
+    return toEvents(pollOut, check(epollWait(this.#fd, timeout, max, pollSlot), 'epoll_wait'));
   }
 
   /**
