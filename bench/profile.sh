@@ -6,9 +6,10 @@
 #   bash bench/profile.sh [strace|cpu|nested|callgrind]...   (default: all)
 #
 # Needs strace and valgrind (apt-get install strace valgrind), cc and python3.
-# ioready runs from src/ through tsx with build/Release/ioready.node (or
-# IOREADY_NATIVE_PATH); callgrind counts instructions, so it is the measure to
-# compare variants with on a busy machine.
+# ioready runs as the bench runs it: tsc's output of src/ and a pinned copy of
+# the addon (build/Release, or IOREADY_NATIVE_PATH). callgrind counts
+# instructions (user space), deterministic under node --single-threaded, so it
+# is the measure to compare variants with on a busy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,23 +17,25 @@ out=$root/bench/.build/profile
 mkdir -p "$out"
 cc -O2 -Wall -o "$out/peer-c" bench/c/peer.c
 cc -O2 -Wall -o "$out/nested" bench/c/nested.c
+node node_modules/typescript/bin/tsc -p tsconfig.json --outDir "$out/dist" --declaration false --sourceMap false
+cp "${IOREADY_NATIVE_PATH:-build/Release/ioready.node}" "$out/ioready.node"
+export IOREADY_BENCH_DIST=$out/dist/index.js IOREADY_NATIVE_PATH=$out/ioready.node
 node_peer=(node --import tsx)
 what=("$@")
 [[ ${#what[@]} -eq 0 ]] && what=(strace cpu nested callgrind)
 
-# peer command for a name: start (default options), start-rounds1/16, wait, poll, python, c
+# peer command for a name: start (default options), start-rounds1, wait, poll, python, c
 peer() {
   case "$1" in
     start) echo "${node_peer[*]} bench/peers/ioready-start.ts" ;;
     start-rounds1) echo "env IOREADY_BENCH_ROUNDS=1 ${node_peer[*]} bench/peers/ioready-start.ts" ;;
-    start-rounds16) echo "env IOREADY_BENCH_ROUNDS=16 ${node_peer[*]} bench/peers/ioready-start.ts" ;;
     wait) echo "${node_peer[*]} bench/peers/ioready-wait.ts" ;;
     poll) echo "${node_peer[*]} bench/peers/ioready-poll.ts" ;;
     python) echo "python3 bench/py/peer.py" ;;
     c) echo "$out/peer-c" ;;
   esac
 }
-peers=(${IOREADY_PROFILE_PEERS:-c python poll start-rounds1 start-rounds16 start wait})
+peers=(${IOREADY_PROFILE_PEERS:-c python poll start-rounds1 start wait})
 
 for w in "${what[@]}"; do
   case "$w" in
@@ -84,19 +87,31 @@ for w in "${what[@]}"; do
     done
     ;;
   callgrind)
-    echo "== instructions (callgrind, user space only) per one-byte write+read pair"
-    vg=(valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=/dev/null)
+    echo "== instructions (callgrind, user space only, node --single-threaded)"
+    vg=(valgrind --tool=callgrind --smc-check=all-non-file --collect-atstart=no --callgrind-out-file=/dev/null)
     ir() { "${vg[@]}" "$@" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
-    n1=50000 n2=550000
-    node --import tsx bench/profile/pairs.ts api 1 # tsx compiles and caches first, so both runs start alike
+    node --import tsx bench/profile/pairs.ts api 1 # tsx compiles and caches first
+    # One write+read pair, counted inside the setImmediate that runs 100,000 of them.
     for mode in api binding noop; do
-      a=$(ir node --import tsx bench/profile/pairs.ts "$mode" $n1)
-      b=$(ir node --import tsx bench/profile/pairs.ts "$mode" $n2)
-      echo "ioready $mode: $(( (b - a) / (n2 - n1) )) instructions per $([[ $mode == noop ]] && echo call || echo pair)"
+      n=$(ir --toggle-collect='*CheckImmediate*' node --single-threaded --import tsx bench/profile/pairs.ts $mode 100000)
+      echo "pair, $mode: $(( n / 100000 )) per $([[ $mode == noop ]] && echo call || echo pair)"
     done
-    a=$(ir python3 bench/profile/pairs.py $n1)
-    b=$(ir python3 bench/profile/pairs.py $n2)
-    echo "python os.write+os.read: $(( (b - a) / (n2 - n1) )) instructions per pair"
+    # Ping-pong: per event, inside the addon's uv callback (delivery and the listener's
+    # read + write; not libuv's loop turn), or the setImmediate running poll()'s loop;
+    # the difference of 70,000 and 20,000 round trips, so warm-up cancels.
+    for mode in start start1 wait poll; do
+      fn=on_readable; [[ $mode == poll ]] && fn='*CheckImmediate*'
+      a=$(ir --toggle-collect="$fn" node --single-threaded --import tsx bench/profile/pingpong.ts $mode 20000)
+      b=$(ir --toggle-collect="$fn" node --single-threaded --import tsx bench/profile/pingpong.ts $mode 70000)
+      echo "ping-pong, $mode: $(( (b - a) / 100000 )) per event"
+    done
+    py=$(python3 -c 'import sys; print(sys.executable)') # the interpreter itself, not a pyenv shim
+    a=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" bench/profile/pairs.py 100000 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    b=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" bench/profile/pairs.py 600000 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    echo "pair, python os.write+os.read: $(( (b - a) / 500000 )) per pair"
+    a=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" bench/profile/pingpong.py 20000 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    b=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" bench/profile/pingpong.py 70000 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+    echo "ping-pong, python select.epoll: $(( (b - a) / 100000 )) per event"
     ;;
   *) echo "profile: unknown measure $w" >&2; exit 2 ;;
   esac

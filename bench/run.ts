@@ -182,9 +182,9 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
       if (v === undefined) return { ...peer, available: false, reason: 'python3 with select.epoll not found' };
       return { ...peer, label: `${peer.label}`, version: `Python ${v}`, available: true, command: ['python3', path.join(benchDir, 'py', 'peer.py')] };
     }
-    if (id === 'ioready-start-rounds') {
+    if (id === 'ioready-start-rounds1') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_BENCH_ROUNDS: '16' } };
+      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_BENCH_ROUNDS: '1' } };
     }
     if (id === 'ioready-events') {
       const script = path.join(benchDir, 'peers', 'ioready-wait.ts');

@@ -7,7 +7,7 @@ const args = peerArgs();
 const w = new Window(args);
 const ep = new Epoll();
 const byte = Buffer.from('x');
-/** start()'s options: IOREADY_BENCH_ROUNDS=16 for the re-polling variant. */
+/** start()'s options: IOREADY_BENCH_ROUNDS=1 for one batch per loop turn (libuv's way). */
 const options = process.env.IOREADY_BENCH_ROUNDS ? { rounds: Number(process.env.IOREADY_BENCH_ROUNDS) } : undefined;
 
 if (args.workload === 'pingpong') {
