@@ -41,7 +41,7 @@ export const PEERS: readonly Peer[] = [
   {
     id: 'ioready-start',
     label: 'ioready start()',
-    about: 'Epoll.start(), default options: uv_poll on the epoll fd, up to 16 batches per wake-up',
+    about: 'Epoll.start(), default options: uv_poll on the epoll fd, up to 64 batches per wake-up',
   },
   {
     id: 'ioready-start-rounds1',

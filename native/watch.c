@@ -244,7 +244,29 @@ static napi_value handle_close(napi_env env, napi_callback_info info) {
 }
 
 /*
- * watchBind(h, out: Int32Array, ctl: Int32Array(WATCH_CTL_WORDS), callback(n, round) -> boolean) -> 0 | -errno
+ * drain() -> n | -errno: one more batch into the bound array, now, for the
+ * rounds JavaScript runs itself (src/readiness/delivery.ts); only from inside
+ * the callback, while someone consumes. One such function per handle, made by
+ * watchBind with the handle as its data, so a call converts no argument. Its
+ * owner (the Delivery) holds the handle's external too, so the handle outlives
+ * every call.
+ */
+static napi_value handle_drain(napi_env env, napi_callback_info info) {
+  napi_value out;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, &data) != napi_ok || data == NULL) {
+    ioready_throw_last(env);
+    return NULL;
+  }
+  handle_t *h = data;
+  int n = h->fd < 0 || h->out == NULL || !h->active ? -EBADF : drain(h);
+  if (napi_create_int32(env, n, &out) != napi_ok) return NULL;
+  return out;
+}
+
+/*
+ * watchBind(h, out: Int32Array, ctl: Int32Array(WATCH_CTL_WORDS), callback(n, round) -> boolean)
+ *   -> drain() (see handle_drain) | -errno
  * Once per handle. callback receives the number of pairs written to out, or
  * -errno if the epoll fd failed, and the batch's round in its wake-up (0 for
  * the first); it returns true to ask for another round. ctl: see watch.h.
@@ -286,7 +308,9 @@ static napi_value watch_bind(napi_env env, napi_callback_info info) {
   ctl[WATCH_CTL_WANT] = 0;
   ctl[WATCH_CTL_ACTIVE] = 0;
   ctl[WATCH_CTL_DISPATCHING] = 0;
-  return ret_int(env, 0);
+  napi_value fn;
+  NAPI_CALL(env, napi_create_function(env, "drain", NAPI_AUTO_LENGTH, handle_drain, h, &fn));
+  return fn;
 }
 
 /* Arm the bridge: the uv_poll, or the thread. 0 or -errno. */
@@ -346,26 +370,11 @@ static napi_value watch_ref(napi_env env, napi_callback_info info) {
   return ret_int(env, 0);
 }
 
-/*
- * watchDrain(h) -> n | -errno: one more batch into the bound array, now, for
- * rounds that JavaScript runs itself (src/readiness/delivery.ts). Only from
- * inside the callback, while someone consumes.
- */
-static napi_value watch_drain(napi_env env, napi_callback_info info) {
-  napi_value argv[1], out;
-  handle_t *h;
-  if (!get_args(env, info, 1, argv) || !(h = arg_handle(env, argv[0]))) return NULL;
-  int n = h->fd < 0 || h->out == NULL || !h->active ? -EBADF : drain(h);
-  if (napi_create_int32(env, n, &out) != napi_ok) return NULL;
-  return out;
-}
-
 bool init_watch(napi_env env, napi_value exports) {
   return export_fn(env, exports, "handleOpen", handle_open) &&
          export_fn(env, exports, "handleClose", handle_close) &&
          export_fn(env, exports, "watchBind", watch_bind) &&
          export_fn(env, exports, "watchStart", watch_start) &&
          export_fn(env, exports, "watchStop", watch_stop) &&
-         export_fn(env, exports, "watchDrain", watch_drain) &&
          export_fn(env, exports, "watchRef", watch_ref);
 }

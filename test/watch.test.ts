@@ -585,7 +585,7 @@ describe('start() options.rounds', () => {
     }
   }
 
-  test('default (16): polls again within the turn; rounds: 1 is one batch per loop turn, as libuv does', async () => {
+  test('default (64): polls again within the turn; rounds: 1 is one batch per loop turn, as libuv does', async () => {
     assert.deepEqual(await replyBeforeImmediate(undefined), ['request', 'reply', 'immediate']);
     assert.deepEqual(await replyBeforeImmediate(4), ['request', 'reply', 'immediate']);
     assert.deepEqual(await replyBeforeImmediate(1), ['request', 'immediate', 'reply']);

@@ -7,7 +7,8 @@
  *   node --import tsx bench/profile/pairs.ts api|binding|noop N
  *
  * - api:     ioready's read()/write() (what users call)
- * - binding: the addon's read/write called directly (no TypeScript layer)
+ * - binding: the addon's read/write called directly (no TypeScript layer), with a range
+ * - binding2: the same, whole buffer (the two-argument form the API uses)
  * - noop:    the addon's fcntl(F_GETFD) wrapper on a bad fd: a Node-API call with
  *            int arguments and a cheap failing syscall (near the floor of one call)
  * The work runs in a function called in chunks, as a listener is, so that it is
@@ -48,13 +49,23 @@ function binding(k: number): number {
   return sink;
 }
 
+function binding2(k: number): number {
+  let sink = 0;
+  for (let i = 0; i < k; i++) {
+    native.write(w, byte);
+    sink += native.read(r, byte);
+  }
+  return sink;
+}
+
 function noop(k: number): number {
   let sink = 0;
   for (let i = 0; i < k; i++) sink += native.fcntl(-1, F_GETFD, 0);
   return sink;
 }
 
-const run = mode === 'api' ? api : mode === 'binding' ? binding : mode === 'noop' ? noop : undefined;
+const modes: Record<string, (k: number) => number> = { api, binding, binding2, noop };
+const run = modes[mode!];
 if (run === undefined) throw new Error(`unknown mode ${mode}`);
 let sink = 0;
 const chunks = (n: number): void => {

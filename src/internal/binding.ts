@@ -44,10 +44,15 @@ export interface Binding {
   // thread of thread_watch.c for Bun and Deno, chosen at handleOpen)
   handleOpen(fd: number, threadMode: boolean): NativeHandle;
   handleClose(h: NativeHandle): number;
-  watchBind(h: NativeHandle, out: Int32Array, ctl: Int32Array, callback: (n: number, round: number) => boolean): number;
+  /** Returns the handle's drain() (one more batch into out: n or -errno), or -errno. */
+  watchBind(
+    h: NativeHandle,
+    out: Int32Array,
+    ctl: Int32Array,
+    callback: (n: number, round: number) => boolean,
+  ): (() => number) | number;
   watchStart(h: NativeHandle, rounds: number): number;
   watchStop(h: NativeHandle): number;
-  watchDrain(h: NativeHandle): number;
   watchRef(h: NativeHandle, ref: boolean): number;
 
   // fd.c
@@ -93,7 +98,7 @@ export interface Binding {
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
   epollCreate: 'function', epollCtl: 'function', epollScratch: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
-  watchBind: 'function', watchStart: 'function', watchStop: 'function', watchDrain: 'function', watchRef: 'function',
+  watchBind: 'function', watchStart: 'function', watchStop: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
   eventfd: 'function', timerfdCreate: 'function', timerfdSettime: 'function', timerfdGettime: 'function',
   inotifyInit1: 'function', inotifyAddWatch: 'function', inotifyRmWatch: 'function',

@@ -71,7 +71,7 @@ export function openHandle(fd: number): NativeHandle {
 }
 
 /** Batches one wake-up delivers at most, unless start() says otherwise (1-64). */
-export const DEFAULT_ROUNDS = 16;
+export const DEFAULT_ROUNDS = 64;
 
 /** How many events one batch hands to JavaScript at most. */
 const WATCH_BATCH = 1024;
@@ -85,7 +85,7 @@ const CTL_DISPATCHING = 2;
 const REPOLL_MAX = 64;
 
 // Bound once: the hot path calls these without a property lookup on the binding.
-const { watchStart, watchStop, watchDrain } = native;
+const { watchStart, watchStop } = native;
 
 /**
  * Node's own "run the nextTicks and microtasks now" (runNextTicks), which its
@@ -152,6 +152,8 @@ export class Delivery {
   readonly #waiters: Waiter[] = [];
   /** [WANT, ACTIVE, DISPATCHING]: see native/watch.h. Bound with #out. */
   #ctl: Int32Array | null = null;
+  /** The handle's drain(): one more batch into #out now (n, or -errno). */
+  #drain: () => number = () => 0;
   #refd = true;
   #rounds = DEFAULT_ROUNDS;
   #closed = false;
@@ -308,7 +310,9 @@ export class Delivery {
       if (ctl === null) {
         const out = new Int32Array(2 * WATCH_BATCH);
         ctl = new Int32Array(3);
-        check(native.watchBind(this.#handle, out, ctl, this.#onBatch), START_SYSCALL);
+        const drain = native.watchBind(this.#handle, out, ctl, this.#onBatch);
+        if (typeof drain === 'number') check(drain, START_SYSCALL);
+        else this.#drain = drain;
         this.#out = out;
         this.#ctl = ctl;
       }
@@ -365,13 +369,13 @@ export class Delivery {
   readonly #onBatch = (n: number, round: number): boolean => {
     if (runNextTicks === undefined || round !== 0) return this.#batch(n, round);
     // The rounds, here: each batch's nextTicks and microtasks run before the next drain.
-    const handle = this.#handle;
+    const drain = this.#drain;
     let again = this.#batch(n, 0);
     for (let r = 1; again && r < this.#rounds; r++) {
       runNextTicks();
       // Stopped or closed meanwhile? (A waiter's next wait(), from a microtask, wants it again.)
       if (this.#closed || this.#ctl![CTL_WANT] === 0 || !this.#active()) break;
-      const m = watchDrain(handle);
+      const m = drain();
       if (m === 0) break;
       again = this.#batch(m, r);
     }

@@ -43,16 +43,17 @@ export interface EpollOptions {
 /** Options of `Epoll.start()`. */
 export interface StartOptions {
   /**
-   * Batches delivered per event-loop wake-up, at most: 1 to 64, default 16.
+   * Batches delivered per event-loop wake-up, at most: 1 to 64, default 64.
    * After a small batch (up to 64 events) the epoll fd is polled again at
    * once, and a new batch delivered while one is ready, so a listener whose
    * reply makes another watched fd ready (request/response between local
    * fds) gets it without a trip through libuv's loop. nextTicks and
    * microtasks still run after each batch. Re-polling stops at the first
-   * round with nothing new: a level-triggered fd that the listener leaves
-   * undrained (say, it reads in a setImmediate) is reported once per loop
-   * turn, not once per round. 1 is libuv's own behaviour: one batch per
-   * loop turn.
+   * round with nothing new, or one that only repeats level-triggered fds
+   * the listener left undrained (say, it reads in a setImmediate): those are
+   * reported once per loop turn, not once per round. The cap bounds how long
+   * other event-loop work waits behind a chain of replies. 1 is libuv's own
+   * behaviour: one batch per loop turn.
    */
   rounds?: number;
 }
