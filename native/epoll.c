@@ -82,17 +82,25 @@ static napi_value epoll_scratch_js(napi_env env, napi_callback_info info) {
 }
 
 /*
- * epollWait(epfd, timeoutMs, maxEvents, slot) -> n | -errno
+ * epollWait(epfd, timeoutMs, slot[, maxEvents]) -> n | -errno
  * timeoutMs is a whole number of ms (-1: forever), already rounded up by the
  * caller. Writes n (fd, events) pairs into the scratch array of `slot`
- * (epollScratch). EINTR is retried with the time that remains (PEP 475), so a
+ * (epollScratch), at most maxEvents (default: as many as fit). EINTR is retried with the time that remains (PEP 475), so a
  * signal never shortens nor lengthens the wait.
  */
 static napi_value epoll_wait_js(napi_env env, napi_callback_info info) {
-  int32_t a[4]; /* epfd, timeout, max, slot */
+  napi_value argv[4];
+  size_t argc = 4;
+  int32_t epfd, timeout, k, max = EPOLL_BATCH_CAP;
   scratch_t *s = NULL;
-  if (!int_args(env, info, 4, a)) return NULL;
-  int32_t epfd = a[0], timeout = a[1], max = a[2], k = a[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    ioready_throw_last(env);
+    return NULL;
+  }
+  /* Without maxEvents, one int fewer to convert: poll()'s usual call. */
+  if (!arg_int32(env, argv[0], &epfd) || !arg_int32(env, argv[1], &timeout) || !arg_int32(env, argv[2], &k) ||
+      (argc > 3 && !arg_int32(env, argv[3], &max)))
+    return NULL;
   if (napi_get_instance_data(env, (void **)&s) != napi_ok || s == NULL || k < 0 || k >= s->count)
     return ret_int(env, -EINVAL);
   /* SAFETY: 0 <= k < count; max is clamped to both the stack buffer and the pairs the scratch holds. */

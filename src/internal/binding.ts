@@ -38,7 +38,7 @@ export interface Binding {
   epollCtl(epfd: number, op: number, fd: number, events: number): number;
   /** Bind an Int32Array for epollWait to write its (fd, events) pairs into: its slot, or -errno. */
   epollScratch(out: Int32Array): number;
-  epollWait(epfd: number, timeoutMs: number, maxEvents: number, slot: number): number;
+  epollWait(epfd: number, timeoutMs: number, slot: number, maxEvents?: number): number;
 
   // watch.c: the handle, and its bridge to the event loop (libuv, or the
   // thread of thread_watch.c for Bun and Deno, chosen at handleOpen)

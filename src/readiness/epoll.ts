@@ -176,11 +176,11 @@ export class Epoll implements Disposable {
   poll(timeoutMs?: number, maxEvents?: number): EpollEvent[] {
     this.#open();
     const timeout = validateTimeout(timeoutMs);
-    let max = EPOLL_MAX_EVENTS;
-    if (maxEvents !== undefined && maxEvents !== -1) {
-      max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
+    if (maxEvents === undefined || maxEvents === -1) {
+      return toEvents(pollOut, check(epollWait(this.#fd, timeout, pollSlot), 'epoll_wait'));
     }
-    return toEvents(pollOut, check(epollWait(this.#fd, timeout, max, pollSlot), 'epoll_wait'));
+    const max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
+    return toEvents(pollOut, check(epollWait(this.#fd, timeout, pollSlot, max), 'epoll_wait'));
   }
 
   /**
