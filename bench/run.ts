@@ -184,14 +184,14 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
     }
     if (id === 'ioready-start-rounds') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_BENCH_ROUNDS: '16' } };
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_ROUNDS: '16' } };
     }
     if (id === 'ioready-thread') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_WATCH: 'thread' } };
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_WATCH: 'thread' } };
     }
     const script = path.join(benchDir, 'peers', `${id}.ts`);
-    return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script] };
+    return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script] };
   });
 }
 

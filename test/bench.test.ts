@@ -9,16 +9,16 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 
 import type { BenchResults } from '../bench/model';
-import { ROOT } from './helpers';
+import { failsafe, ROOT, TSX } from './helpers';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ioready-bench-'));
 after(() => fs.rmSync(out, { recursive: true, force: true }));
 
 function bench(...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+  return spawnSync(process.execPath, [...TSX, 'bench/run.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: failsafe(60_000),
   }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
 }
 

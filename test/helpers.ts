@@ -1,9 +1,91 @@
-// Shared test helpers: fd accounting, child processes, small waits.
+// Shared test helpers: fd accounting, child processes, failsafe timeouts, barriers.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { close, Epoll, pipe, write } from '../src/index';
+
 export const ROOT = path.join(__dirname, '..');
+
+/**
+ * IOREADY_TEST_SLOW=N (default 1) multiplies every failsafe timeout of the suite by N:
+ * the per-test limit of scripts/test.mjs, the waits for a child's log line or output,
+ * the time a child process is given before it is killed. For runs on a slow or emulated
+ * CPU (qemu-user: `IOREADY_TEST_SLOW=5 npm test`). The tests wait on events (a log line,
+ * bytes on a pipe, a barrier fd), never on the clock, so N changes only how long a hang
+ * takes to be reported, never what a test checks.
+ */
+export const SLOW: number = (() => {
+  const n = Number(process.env.IOREADY_TEST_SLOW ?? 1);
+  if (!(n >= 1)) throw new Error(`IOREADY_TEST_SLOW must be a number >= 1, not '${process.env.IOREADY_TEST_SLOW}'`);
+  return n;
+})();
+
+/** A failsafe timeout of `ms` on a normal machine, scaled by IOREADY_TEST_SLOW. */
+export const failsafe = (ms: number): number => Math.round(ms * SLOW);
+
+/**
+ * The node options that make a child node run TypeScript through tsx. The project is
+ * CommonJS, so tsx's require hook covers src/, test/, bench/ and the CLI; `--import tsx`
+ * would need module.register(), which Node 20.0-20.5 lack (there it loads, registers
+ * nothing, and the .ts file fails), while `engines` claims every Node >= 20.
+ */
+export const TSX: readonly string[] = ['--require', 'tsx/cjs'];
+
+/** The symbol `using` calls: Symbol.dispose, or on Node 20.0-20.3 the one Node 20.4+ gives it. */
+export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('nodejs.dispose')) as typeof Symbol.dispose;
+
+/**
+ * A barrier on this thread's event loop, for the "and nothing more arrived" checks:
+ * resolves once a byte written now to a pipe watched by an Epoll of its own has been
+ * delivered and the poll phase that delivered it is over (a setImmediate after it).
+ * Whatever was ready on an fd watched by a started Epoll of this thread when the
+ * barrier was written has been delivered by then: libuv's epoll_wait reports every ready
+ * epoll fd of the loop in one turn (level-triggered, so a readiness left pending is
+ * reported again), and the poll phase runs all their callbacks before setImmediate's.
+ * (The default watch, IOREADY_WATCH=uv; the thread bridge hands batches over asynchronously.)
+ */
+export async function loopBarrier(): Promise<void> {
+  const ep = new Epoll();
+  const [r, w] = pipe();
+  try {
+    ep.register(r);
+    await new Promise<void>((resolve) => {
+      ep.start(() => {
+        ep.stop();
+        setImmediate(resolve);
+      });
+      write(w, Buffer.from('b'));
+    });
+  } finally {
+    ep.close();
+    close(r);
+    close(w);
+  }
+}
+
+/**
+ * Resolve when `cond()` holds, checked every few ms; reject after `ms` (a failsafe,
+ * scaled by IOREADY_TEST_SLOW) saying what was awaited.
+ */
+export async function until(cond: () => boolean, what: string, ms = 10000): Promise<void> {
+  const end = Date.now() + failsafe(ms);
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/** Every file below `dir` (recursive), as paths; fs.readdirSync's `recursive` is Node 20.1+. */
+export function walkFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walkFiles(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
 
 /** How many fds this process has open right now. */
 export function fdCount(): number {
@@ -48,14 +130,14 @@ export function elapsedMs<T>(fn: () => T): [T, number] {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Run a TypeScript (or JS) file in a child node with tsx; resolve with its output. */
+/** Run a TypeScript (or JS) file in a child node with tsx; resolve with its output (killed after timeoutMs, a failsafe). */
 export function runNode(
   args: string[],
   opts: { timeoutMs?: number; nodeArgs?: string[]; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...TSX, ...args], {
       cwd: ROOT,
       env: opts.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -64,7 +146,7 @@ export function runNode(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), failsafe(opts.timeoutMs ?? 30000));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -43,10 +43,13 @@ async function run(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`${version()}\n`);
       return 0;
+    // Loaded on demand with require(), not import(): the same lazy load in CommonJS, and
+    // it also runs from the sources through tsx's require hook, which is all tsx has on
+    // Node 20.0-20.5 (no module.register() for ESM hooks there).
     case 'serve':
-      return (await import('./serve/serve')).serve(rest);
+      return (require('./serve/serve') as typeof import('./serve/serve')).serve(rest);
     case 'watch':
-      return (await import('./watch')).watch(rest);
+      return (require('./watch') as typeof import('./watch')).watch(rest);
     default:
       throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
   }
