@@ -130,14 +130,17 @@ export function elapsedMs<T>(fn: () => T): [T, number] {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Run a TypeScript (or JS) file in a child node with tsx; resolve with its output (killed after timeoutMs, a failsafe). */
+/**
+ * Run a TypeScript (or JS) file in a child node with tsx (`tsx: false`: plain node); resolve
+ * with its output. Killed after timeoutMs (a failsafe, scaled by IOREADY_TEST_SLOW).
+ */
 export function runNode(
   args: string[],
-  opts: { timeoutMs?: number; nodeArgs?: string[]; input?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; nodeArgs?: string[]; input?: string; env?: NodeJS.ProcessEnv; tsx?: boolean } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...TSX, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.tsx === false ? [] : TSX), ...args], {
       cwd: ROOT,
       env: opts.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
