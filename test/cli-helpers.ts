@@ -131,16 +131,16 @@ export class Proc {
   }
 
   /**
-   * The child's sockets right now (their /proc links, socket:[inode]), by identity: the
-   * connections a server holds. Unlike a bare fd count, tsx or Node closing a file of their
-   * own meanwhile does not change it.
+   * The child's fds whose /proc link matches `re` (default: its sockets, socket:[inode]),
+   * sorted, by identity: the connections a server holds. Unlike a bare fd count, tsx or
+   * Node closing a file of their own meanwhile does not change it.
    */
-  sockets(): string[] {
+  fds(re = /^socket:/): string[] {
     const out: string[] = [];
     for (const fd of fs.readdirSync(`/proc/${this.pid}/fd`)) {
       try {
         const t = fs.readlinkSync(`/proc/${this.pid}/fd/${fd}`);
-        if (t.startsWith('socket:')) out.push(t);
+        if (re.test(t)) out.push(t);
       } catch {
         // closed meanwhile
       }

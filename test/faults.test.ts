@@ -40,7 +40,7 @@ import {
   bind,
   write,
 } from '../src/index';
-import { elapsedMs, epollRegistrations, failsafe, fdSnapshot, hasPython, isOpen, loopBarrier, ROOT, TSX } from './helpers';
+import { elapsedMs, epollRegistrations, failsafe, fdSnapshot, hasPython, isOpen, loopBarrier, ROOT, tcpState, TSX } from './helpers';
 
 let leaked: () => string[];
 before(async () => {
@@ -65,21 +65,11 @@ function tcpPair(): { listener: number; client: number; server: number } {
   return { listener, client, server: conn.fd };
 }
 
-/** /proc/net/tcp's timer kind ('tr') while a socket probes a zero window (ICSK_TIME_PROBE0). */
+/** /proc/net/tcp's timer kind while a socket probes a zero window (ICSK_TIME_PROBE0). */
 const TIMER_PROBE0 = 4;
 
-/** The kernel's pending timer kind for an IPv4 TCP socket of this process, from /proc/net/tcp. */
-function tcpTimer(fd: number): number {
-  const hex = (a: { address: string; port: number }): string =>
-    `${Buffer.from(a.address.split('.').map(Number)).readUInt32LE(0).toString(16).toUpperCase().padStart(8, '0')}:${a.port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const local = hex(localAddress(fd) as { address: string; port: number });
-  const remote = hex(remoteAddress(fd) as { address: string; port: number });
-  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[1] === local && f[2] === remote) return parseInt(f[5]!.split(':')[0]!, 16);
-  }
-  throw new Error(`${local} -> ${remote} is not in /proc/net/tcp`);
-}
+/** The kernel's pending timer kind for an IPv4 TCP socket of this process. */
+const tcpTimer = (fd: number): number => tcpState(localAddress(fd), remoteAddress(fd)).timer;
 
 /** The error a call throws (fails if it returns). */
 function thrown(fn: () => unknown): Error & { code?: string; syscall?: string } {

@@ -76,6 +76,31 @@ export async function until(cond: () => boolean, what: string, ms = 10000): Prom
   }
 }
 
+/** An IPv4 socket's line of /proc/net/tcp (the kernel's view, any process's socket on this machine). */
+export interface TcpState {
+  /** Bytes in the send queue, not yet acknowledged by the peer (sent or not). */
+  tx: number;
+  /** Bytes received and not yet read. */
+  rx: number;
+  /** The pending timer: 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 zero-window probe (persist state). */
+  timer: number;
+}
+
+/** The kernel's state of the TCP socket local -> remote (IPv4 addresses), from /proc/net/tcp. */
+export function tcpState(local: { address: string; port: number }, remote: { address: string; port: number }): TcpState {
+  const hex = (a: { address: string; port: number }): string =>
+    `${Buffer.from(a.address.split('.').map(Number)).readUInt32LE(0).toString(16).toUpperCase().padStart(8, '0')}:${a.port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const [l, r] = [hex(local), hex(remote)];
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === l && f[2] === r) {
+      const [tx, rx] = f[4]!.split(':').map((x) => parseInt(x, 16));
+      return { tx: tx!, rx: rx!, timer: parseInt(f[5]!.split(':')[0]!, 16) };
+    }
+  }
+  throw new Error(`${local.address}:${local.port} -> ${remote.address}:${remote.port} is not in /proc/net/tcp`);
+}
+
 /** Every file below `dir` (recursive), as paths; fs.readdirSync's `recursive` is Node 20.1+. */
 export function walkFiles(dir: string): string[] {
   const out: string[] = [];
