@@ -32,6 +32,20 @@ function events(p: Proc): string[] {
     });
 }
 
+/** The inodes the child's inotify fds watch (their fdinfo lists one line per watch, ino in hex). */
+function watchedInodes(p: Proc): Set<number> {
+  const inodes = new Set<number>();
+  for (const fd of fs.readdirSync(`/proc/${p.pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${p.pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      for (const m of fs.readFileSync(`/proc/${p.pid}/fdinfo/${fd}`, 'utf8').matchAll(/^inotify wd:\S+ ino:([0-9a-f]+)/gm)) inodes.add(parseInt(m[1]!, 16));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
+}
+
 async function until(p: Proc, want: string): Promise<void> {
   await p.until(() => events(p).includes(want), `${want}; got ${JSON.stringify(events(p))}`, 10000);
 }
@@ -111,8 +125,9 @@ describe('ioready watch', () => {
       await until(p, `IN_CLOSE_WRITE ${dir}/pre/deep/c`);
       fs.mkdirSync(path.join(dir, 'new'));
       await until(p, `IN_CREATE,IN_ISDIR ${dir}/new`);
-      // The new directory's watch is added when its IN_CREATE is read: wait a little.
-      await new Promise((r) => setTimeout(r, 200));
+      // The new directory's watch is added when its IN_CREATE is read: wait for the kernel to list it.
+      const ino = fs.statSync(path.join(dir, 'new')).ino;
+      await p.until(() => watchedInodes(p).has(ino), 'a watch on the new directory');
       fs.writeFileSync(path.join(dir, 'new', 'inside'), '');
       await until(p, `IN_CLOSE_WRITE ${dir}/new/inside`);
       fs.renameSync(path.join(dir, 'new'), path.join(dir, 'renamed'));

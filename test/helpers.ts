@@ -33,7 +33,7 @@ export const failsafe = (ms: number): number => Math.round(ms * SLOW);
 export const TSX: readonly string[] = ['--require', 'tsx/cjs'];
 
 /** The symbol `using` calls: Symbol.dispose, or on Node 20.0-20.3 the one Node 20.4+ gives it. */
-export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('nodejs.dispose')) as typeof Symbol.dispose;
+export { DISPOSE } from '../src/internal/dispose';
 
 /**
  * A barrier on this thread's event loop, for the "and nothing more arrived" checks:
@@ -99,6 +99,41 @@ export function tcpState(local: { address: string; port: number }, remote: { add
     }
   }
   throw new Error(`${local.address}:${local.port} -> ${remote.address}:${remote.port} is not in /proc/net/tcp`);
+}
+
+/**
+ * Where a thread blocked in each kind of call sleeps in the kernel (/proc/PID/wchan), as
+ * sh `case` patterns: epoll_wait in do_epoll_wait (ep_poll on some kernels); poll and
+ * select in poll_schedule_timeout (suffixed .constprop.N by some compilers), do_sys_poll
+ * or do_select.
+ */
+const WCHAN = {
+  epoll: 'do_epoll_wait|ep_poll',
+  poll: 'poll_schedule_timeout*|do_sys_poll|do_select|core_sys_select',
+} as const;
+
+/** The sh test that PID ($1)'s main thread is blocked in a call of this kind. */
+const blockedIn = (kind: keyof typeof WCHAN): string => `case "$(cat /proc/$1/wchan 2>/dev/null)" in ${WCHAN[kind]}) true;; *) false;; esac`;
+
+/**
+ * A shell script (`sh -c SCRIPT sh PID`) that waits until process PID's main thread is
+ * blocked in a call of `kind` (epoll_wait; poll or select), then runs `then`. A child
+ * started with it acts while the caller blocks in a synchronous call, however slow the
+ * machine, instead of after a guessed delay that a slow start could outlast.
+ */
+export function whenBlocked(kind: keyof typeof WCHAN, then: string): string {
+  return `until ${blockedIn(kind)}; do sleep 0.005; done; ${then}`;
+}
+
+/**
+ * A shell script (`sh -c SCRIPT sh PID`) sending SIGUSR2 `count` times to PID, each while
+ * its main thread is blocked in a call of `kind` and the previous one has been delivered
+ * (two pending SIGUSR2 would merge into one).
+ */
+export function signalWhenBlocked(kind: keyof typeof WCHAN, count: number): string {
+  const SIGUSR2_BIT = 1 << 11; // signal 12
+  const pending = `[ $(( 0x$(sed -n 's/^ShdPnd:[[:space:]]*//p' /proc/$1/status) & ${SIGUSR2_BIT} )) -ne 0 ]`;
+  return `for i in $(seq ${count}); do until ${blockedIn(kind)} && ! ${pending}; do sleep 0.005; done; kill -USR2 $1; done`;
 }
 
 /** Every file below `dir` (recursive), as paths; fs.readdirSync's `recursive` is Node 20.1+. */

@@ -13,7 +13,7 @@ import {
   accept, bind, close, connect, Epoll, FD_SETSIZE, listen, localAddress, MSG_OOB, pipe, read, recv, select, send,
   socket, socketpair, write,
 } from '../src/index';
-import { elapsedMs, fdSnapshot, runNode } from './helpers';
+import { elapsedMs, fdSnapshot, runNode, signalWhenBlocked, whenBlocked } from './helpers';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
@@ -239,13 +239,14 @@ describe('select(): semantics', () => {
 
   test('undefined and null wait forever, until a child writes', () => {
     const [r, w] = pipe();
-    spawn('sh', ['-c', 'sleep 0.15; echo x; sleep 0.1; echo y'], { stdio: ['ignore', w, 'ignore'] }).unref();
+    // Each child writes once it sees this thread blocked in select().
+    for (const timeout of [undefined, null]) {
+      const child = spawn('sh', ['-c', whenBlocked('poll', 'echo x'), 'sh', String(process.pid)], { stdio: ['ignore', w, 'ignore'] });
+      assert.deepEqual(select([r], [], [], timeout as never), [[r], [], []], `${timeout}: blocked until the child wrote`);
+      read(r, Buffer.alloc(16));
+      child.unref();
+    }
     close(w);
-    const [first, ms] = elapsedMs(() => select([r], [], []));
-    assert.deepEqual(first, [[r], [], []]);
-    assert.ok(ms >= 100, `returned after ${ms} ms, before the child wrote`);
-    read(r, Buffer.alloc(16));
-    assert.deepEqual(select([r], [], [], null as never), [[r], [], []]);
     close(r);
   });
 
@@ -256,11 +257,11 @@ describe('select(): semantics', () => {
       let signals = 0;
       process.on('SIGUSR2', () => { signals++; });
       const [r] = pipe();
-      spawn('sh', ['-c', 'sleep 0.2; kill -USR2 ' + process.pid], { stdio: 'ignore' });
+      spawn('sh', ['-c', ${JSON.stringify(signalWhenBlocked('poll', 1))}, 'sh', String(process.pid)], { stdio: 'ignore' });
       const t0 = process.hrtime.bigint();
       const result = select([r], [], [], 600);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      setTimeout(() => console.log(JSON.stringify({ result, ms, signals })), 100);`;
+      process.on('exit', () => console.log(JSON.stringify({ result, ms, signals })));`;
     const res = await runNode(['-e', script]);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { result: unknown; ms: number; signals: number };

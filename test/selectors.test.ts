@@ -14,7 +14,7 @@ import {
   BaseSelector, close, DefaultSelector, Epoll, EPOLLIN, EPOLLOUT, EpollSelector, EVENT_READ, EVENT_WRITE, FD_SETSIZE, pipe, PollSelector,
   read, SelectorKey, SelectSelector, socketpair, write, type SelectorEvent,
 } from '../src/index';
-import { elapsedMs, epollRegistrations, fdSnapshot, isOpen, runNode, sleep } from './helpers';
+import { DISPOSE, elapsedMs, epollRegistrations, fdSnapshot, isOpen, loopBarrier, runNode, signalWhenBlocked, until } from './helpers';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
@@ -433,12 +433,12 @@ function baseSelectorCases(Cls: SelectorClass): void {
       const s = new sel.${Cls.name}();
       const [r] = sel.pipe();
       s.register(r, sel.EVENT_READ);
-      spawn('sh', ['-c', 'sleep 0.15; kill -USR2 ' + process.pid], { stdio: 'ignore' });
+      spawn('sh', ['-c', ${JSON.stringify(signalWhenBlocked(Cls.name === 'PollSelector' || Cls.name === 'SelectSelector' ? 'poll' : 'epoll', 1))}, 'sh', String(process.pid)], { stdio: 'ignore' });
       const t0 = process.hrtime.bigint();
       const ready = s.select(450);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const during = signals;
-      setTimeout(() => console.log(JSON.stringify({ ready, ms, during, signals })), 100);`;
+      process.on('exit', () => console.log(JSON.stringify({ ready, ms, during, signals })));`;
     const res = await runNode(['-e', script]);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { ready: unknown[]; ms: number; during: number; signals: number };
@@ -600,12 +600,12 @@ describe('EpollSelector on the event loop', () => {
       seen.push([k.data, events]);
       read(rd, Buffer.alloc(64));
     });
-    setTimeout(() => write(wr, MSG), 20);
-    while (seen.length === 0) await sleep(5);
+    write(wr, MSG);
+    await until(() => seen.length > 0, 'the event');
     assert.deepEqual(seen, [['reader', EVENT_READ]]);
     s.stop();
     write(wr, MSG);
-    await sleep(50);
+    await loopBarrier();
     assert.equal(seen.length, 1, 'nothing after stop()');
     assert.deepEqual(s.select(0), [[key, EVENT_READ]], 'the data is still there for select()');
   });

@@ -22,6 +22,7 @@ import {
   validateOptions,
   validateTimeout,
 } from '../internal/validate';
+import { DISPOSE } from '../internal/dispose';
 
 /** One ready fd: `[fd, events]`. */
 export type EpollEvent = [fd: number, events: number];
@@ -360,7 +361,7 @@ export class Epoll implements Disposable {
   }
 
   /** The same as close(): `using ep = new Epoll()` closes it at the end of the block. */
-  [Symbol.dispose](): void {
+  [DISPOSE](): void {
     this.close();
   }
 

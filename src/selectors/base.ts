@@ -15,6 +15,7 @@ import { inspect } from 'node:util';
 
 import { closedError, keyError, outOfRange } from '../internal/errors';
 import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
+import { DISPOSE } from '../internal/dispose';
 
 /** Interest in reading (or end of file / hang-up). */
 export const EVENT_READ = 1;
@@ -139,7 +140,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
   abstract close(): void;
 
   /** The same as close(): `using sel = new DefaultSelector()` closes it at the end of the block. */
-  [Symbol.dispose](): void {
+  [DISPOSE](): void {
     this.close();
   }
 }
