@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   close,
@@ -30,7 +30,7 @@ import {
   write,
 } from '../src/index';
 import * as ioready from '../src/index';
-import { DISPOSE, elapsedMs, epollRegistrations, fdCount, fdFlags, hasPython, isOpen, O_CLOEXEC_FLAG, fdSnapshot, runNode, signalWhenBlocked, whenBlocked } from './helpers';
+import { DISPOSE, elapsedMs, epollRegistrations, fdCount, fdFlags, hasPython, isOpen, O_CLOEXEC_FLAG, fdLeakCheck, runNode, signalWhenBlocked, whenBlocked } from './helpers';
 
 const byte = Buffer.from('x');
 
@@ -54,13 +54,7 @@ function fds(): { add<T extends number[]>(...f: T): T; closeAll(): void } {
   };
 }
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('lifecycle', () => {
   test('create, fd, fileno, closed, close is idempotent', () => {
@@ -619,3 +613,5 @@ describe('examples', () => {
     assert.match(res.stdout, /^fd \d+ ready: EPOLLIN: hello\n$/);
   });
 });
+
+leakCheckAtEnd();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   accept,
@@ -40,15 +40,9 @@ import {
   bind,
   write,
 } from '../src/index';
-import { elapsedMs, epollRegistrations, failsafe, fdSnapshot, hasPython, isOpen, loopBarrier, ROOT, tcpState, TSX } from './helpers';
+import { elapsedMs, epollRegistrations, failsafe, fdLeakCheck, hasPython, isOpen, loopBarrier, ROOT, tcpState, TSX } from './helpers';
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 /** A listener on 127.0.0.1, a client connected to it and the accepted server end. */
 function tcpPair(): { listener: number; client: number; server: number } {
@@ -601,3 +595,5 @@ describe('an fd closed while registered, its number reused (the stale-event bug)
     }
   });
 });
+
+leakCheckAtEnd();

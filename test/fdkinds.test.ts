@@ -11,13 +11,11 @@ import {
   inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch, type InotifyEvent, timerfdCreate,
   pipe, timerfdGettime, timerfdRead, timerfdSettime, write,
 } from '../src/index';
-import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
+import { fdFlags, fdLeakCheck, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
 const NONBLOCK_CLOEXEC = O_NONBLOCK_FLAG | O_CLOEXEC_FLAG;
 
-let leaks: () => string[] = () => [];
-before(async () => (leaks = await fdSnapshot()));
-after(() => assert.deepEqual(leaks(), [], 'every fd the tests opened is closed'));
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('eventfd', () => {
   it('counter mode: writes add up, a read takes the whole value and resets it', () => {
@@ -336,3 +334,5 @@ describe('eventfdRead and timerfdRead on the wrong kind of fd', () => {
     }
   });
 });
+
+leakCheckAtEnd();

@@ -1,7 +1,9 @@
 // Shared test helpers: fd accounting, child processes, failsafe timeouts, barriers.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { test } from 'node:test';
 
 import { close, Epoll, pipe, write } from '../src/index';
 
@@ -245,4 +247,23 @@ export async function fdSnapshot(): Promise<() => string[]> {
   const before = new Map([...openFds()].map((fd) => [fd, fdTarget(fd)]));
   return () =>
     [...openFds()].filter((fd) => before.get(fd) !== fdTarget(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? '(gone)'}`).filter((s) => !s.endsWith('(gone)'));
+}
+
+/**
+ * The file's fd-leak check, as two tests: call it at the top of a test file (a first test
+ * takes a snapshot of this process's fds) and call the returned function at the bottom
+ * (a last test lists the fds opened since and not closed). Tests rather than root-level
+ * before()/after() hooks: Node 20.0's runner never runs root-level hooks, and a leak
+ * check that does not run cannot fail.
+ */
+export function fdLeakCheck(): () => void {
+  let leaked: (() => string[]) | undefined;
+  test('fd snapshot (for the leak check at the end of the file)', async () => {
+    leaked = await fdSnapshot();
+  });
+  return () =>
+    test('every fd a test of this file opened is closed again', () => {
+      assert.ok(leaked, 'the snapshot was taken');
+      assert.deepEqual(leaked(), []);
+    });
 }

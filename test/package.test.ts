@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { fdSnapshot, ROOT, runNode, until, walkFiles } from './helpers';
 
@@ -24,23 +24,19 @@ function newest(dir: string, re: RegExp): number {
   return t;
 }
 
-let cjs: Index;
-let compat: Compat;
-
-before(() => {
-  // Build dist/ when it is missing or older than src/ (a no-op on a fresh build).
-  const built = fs.existsSync(path.join(DIST, 'index.mjs')) ? fs.statSync(path.join(DIST, 'index.mjs')).mtimeMs : 0;
-  if (built < newest(path.join(ROOT, 'src'), /\.ts$/)) {
-    try {
-      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
-    } catch (err) {
-      const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
-      throw new Error(`dist/ is older than src/ and 'npm run build' failed:\n${out}`);
-    }
+// Build dist/ when it is missing or older than src/ (a no-op on a fresh build). At load,
+// not in a root-level before() hook: Node 20.0's runner never runs those.
+const built = fs.existsSync(path.join(DIST, 'index.mjs')) ? fs.statSync(path.join(DIST, 'index.mjs')).mtimeMs : 0;
+if (built < newest(path.join(ROOT, 'src'), /\.ts$/)) {
+  try {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  } catch (err) {
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+    throw new Error(`dist/ is older than src/ and 'npm run build' failed:\n${out}`);
   }
-  cjs = require(path.join(DIST, 'index.js')) as Index;
-  compat = require(path.join(DIST, 'compat', 'epoll.js')) as Compat;
-});
+}
+const cjs = require(path.join(DIST, 'index.js')) as Index;
+const compat = require(path.join(DIST, 'compat', 'epoll.js')) as Compat;
 
 describe('package shape', () => {
   test("require('ioready') and import('ioready') give the same Epoll class", () => {
@@ -49,7 +45,7 @@ describe('package shape', () => {
       import assert from 'node:assert/strict';
       import { createRequire } from 'node:module';
       import * as esm from ${JSON.stringify(path.join(DIST, 'index.mjs'))};
-      const cjs = createRequire(import.meta.url)(${JSON.stringify(path.join(DIST, 'index.js'))});
+      const cjs = createRequire(${JSON.stringify(path.join(ROOT, 'package.json'))})(${JSON.stringify(path.join(DIST, 'index.js'))});
       assert.equal(esm.Epoll, cjs.Epoll);
       assert.equal(esm.default, cjs);
       const names = Object.keys(cjs).filter((n) => n !== '__esModule').sort();

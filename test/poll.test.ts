@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { close, Epoll, pipe, Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, read, socketpair, write } from '../src/index';
-import { elapsedMs, fdSnapshot, isOpen, runNode, signalWhenBlocked, whenBlocked } from './helpers';
+import { elapsedMs, fdLeakCheck, isOpen, runNode, signalWhenBlocked, whenBlocked } from './helpers';
 
 const MSG = Buffer.from(' This is a test.');
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
@@ -33,13 +33,7 @@ function closedFdNumber(): number {
   return w;
 }
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('Poll: test_poll.py', () => {
   test('poll1: 12 pipes, write to a random ready writer, read it back, close and unregister', () => {
@@ -373,3 +367,5 @@ describe('Poll: semantics', () => {
     assert.ok(out.ms >= 599 && out.ms < 3000, `poll(600) returned after ${out.ms} ms`);
   });
 });
+
+leakCheckAtEnd();

@@ -7,25 +7,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   accept, bind, close, connect, Epoll, FD_SETSIZE, listen, localAddress, MSG_OOB, pipe, read, recv, select, send,
   socket, socketpair, write,
 } from '../src/index';
-import { elapsedMs, fdSnapshot, runNode, signalWhenBlocked, whenBlocked } from './helpers';
+import { elapsedMs, fdLeakCheck, runNode, signalWhenBlocked, whenBlocked } from './helpers';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
 const MSG = Buffer.from('x');
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('select(): test_select.py', () => {
   test('error conditions: not lists, objects that are no fds, a bad timeout', () => {
@@ -287,3 +281,5 @@ describe('select(): closed fds', () => {
     }
   });
 });
+
+leakCheckAtEnd();

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 
 import {
   BaseSelector, close, DefaultSelector, Epoll, EPOLLIN, EPOLLOUT, EpollSelector, EVENT_READ, EVENT_WRITE, FD_SETSIZE, pipe, PollSelector,
   read, SelectorKey, SelectSelector, socketpair, write, type SelectorEvent,
 } from '../src/index';
-import { DISPOSE, elapsedMs, epollRegistrations, fdSnapshot, isOpen, loopBarrier, runNode, signalWhenBlocked, until } from './helpers';
+import { DISPOSE, elapsedMs, epollRegistrations, fdLeakCheck, isOpen, loopBarrier, runNode, signalWhenBlocked, until } from './helpers';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
@@ -64,13 +64,7 @@ function readyMatching(ready: Array<SelectorEvent<unknown>>, flag: number): unkn
   return ready.filter(([, ev]) => ev & flag).map(([key]) => key.fileobj);
 }
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 function baseSelectorCases(Cls: SelectorClass): void {
   test('register: the key, then misuse (unknown event, invalid fd, twice, same fd via another object)', (t) => {
@@ -285,7 +279,16 @@ function baseSelectorCases(Cls: SelectorClass): void {
     assert.deepEqual(result, [[wrKey, EVENT_WRITE]]);
   });
 
-  test('Symbol.dispose (Python\'s context manager): `using` closes the selector', (t) => {
+  test('[Symbol.dispose]() closes the selector (Node 20.0-20.3, which lack Symbol.dispose: Symbol.for(\'nodejs.dispose\'), as 20.4+ defines it)', (t) => {
+    const s = make(t, Cls);
+    const [rd] = makeSocketpair(t);
+    s.register(rd, EVENT_READ);
+    s[DISPOSE]();
+    assert.equal(s.closed, true);
+    assert.throws(() => s.getKey(rd), CLOSED);
+  });
+
+  test('Symbol.dispose (Python\'s context manager): `using` closes the selector', { skip: Symbol.dispose === undefined && '`using` needs Symbol.dispose (Node 20.4+, or a polyfill)' }, (t) => {
     const s = make(t, Cls);
     const [rd, wr] = makeSocketpair(t);
     {
@@ -678,3 +681,5 @@ describe('EpollSelector on the event loop', () => {
     for (const call of [() => s.stop(), () => s.ref(), () => s.unref()]) assert.throws(call, CLOSED);
   });
 });
+
+leakCheckAtEnd();

@@ -1,11 +1,11 @@
 // Epoll on the Node event loop: start/stop/ref/unref/wait/events.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 
 import { close, Epoll, EPOLLIN, EPOLLOUT, pipe, read, write } from '../src/index';
-import { fdCount, isOpen, runNode, fdSnapshot, loopBarrier, until as untilHolds } from './helpers';
+import { fdCount, isOpen, runNode, fdLeakCheck, loopBarrier, until as untilHolds } from './helpers';
 
 const byte = Buffer.from('x');
 const scratch = Buffer.alloc(64);
@@ -23,13 +23,7 @@ function eventpollFds(): number {
   }).length;
 }
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('start and stop', () => {
   test('start delivers each ready fd; stop silences; start again resumes', async () => {
@@ -577,3 +571,5 @@ describe('start() options.rounds', () => {
     }
   });
 });
+
+leakCheckAtEnd();
