@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -245,8 +246,13 @@ export async function fdSnapshot(): Promise<() => string[]> {
   await new Promise<void>((resolve) => spawn('true').once('exit', () => resolve()));
   // By identity, not number: tsx closes its cache files later, and a leaked fd may reuse their numbers.
   const before = new Map([...openFds()].map((fd) => [fd, fdTarget(fd)]));
+  // tsx compiles on demand, and may open its cache (os.tmpdir()/tsx-UID/...) while a test runs.
+  const tsxCache = path.join(os.tmpdir(), 'tsx-');
   return () =>
-    [...openFds()].filter((fd) => before.get(fd) !== fdTarget(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? '(gone)'}`).filter((s) => !s.endsWith('(gone)'));
+    [...openFds()]
+      .map((fd) => [fd, fdTarget(fd)] as const)
+      .filter(([fd, t]) => t !== null && before.get(fd) !== t && !t.startsWith(tsxCache))
+      .map(([fd, t]) => `${fd} -> ${t}`);
 }
 
 /**
