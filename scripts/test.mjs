@@ -6,7 +6,8 @@
 // - files in parallel on every version (`--test-concurrency` is Node 20.10+; the
 //   default, cores - 1, is one file at a time on a 2-core machine, though most files
 //   spend their time waiting on child processes);
-// - a per-test limit (`--test-timeout` is Node 20.11+), a failsafe only.
+// - a time limit per file, 120 s x IOREADY_TEST_SLOW (run()'s `timeout` bounds each
+//   file's process; `--test-timeout`, per test, is Node 20.11+): a failsafe only.
 //
 //   npm test                                  # every file, spec on a terminal, TAP otherwise
 //   npm test -- test/watch.test.ts            # some files
