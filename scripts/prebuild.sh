@@ -33,6 +33,7 @@
 #   bash scripts/prebuild.sh --check TARGET FILE   # only the checks, on any .node file
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+exec >&2 # progress and summary: stdout stays npm pack's (npm pack --json)
 cd "$root"
 
 # target: node-gyp arch | toolchain prefix | directory | file | glibc floor | Tag_CPU_arch | cflags | ldflags

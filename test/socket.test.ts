@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import {
   accept, bind, close, connect, Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
   getsockopt, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, listen, localAddress, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, recv, recvfrom, remoteAddress, send,
-  sendto, setsockopt, shutdown, socket, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
+  sendto, setsockopt, shutdown, socket, socketpair, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR,
   SO_REUSEPORT, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY, AF_INET, SHUT_WR,
 } from '../src/index';
 import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
@@ -546,6 +546,85 @@ describe('sockets', () => {
       close(cli);
       child.kill(); // no-op if it exited
       await closed; // its pipes are closed too
+    }
+  });
+
+  it('many sockets ready at once: each fd comes back with its own events through poll(), wait() and start()', async () => {
+    // struct epoll_event is packed (12 bytes) on x86-64 and 16 bytes on arm: a copy out
+    // of the kernel's array with the wrong stride or offset pairs an fd with another's
+    // events, or invents fds. Five kinds of readiness, cycling, so any shift shows.
+    const ep = new Epoll();
+    const pairs: Array<[number, number]> = [];
+    const expected = new Map<number, number>();
+    try {
+      for (let i = 0; i < 60; i++) {
+        const [a, b] = socketpair();
+        pairs.push([a, b]);
+        switch (i % 5) {
+          case 0: // readable
+            ep.register(a, EPOLLIN);
+            send(b, Buffer.from('x'));
+            expected.set(a, EPOLLIN);
+            break;
+          case 1: // writable
+            ep.register(a, EPOLLOUT);
+            expected.set(a, EPOLLOUT);
+            break;
+          case 2: // both
+            ep.register(a, EPOLLIN | EPOLLOUT);
+            send(b, Buffer.from('x'));
+            expected.set(a, EPOLLIN | EPOLLOUT);
+            break;
+          case 3: // registered, not ready: never reported
+            ep.register(a, EPOLLIN);
+            break;
+          case 4: // the peer shut its writing side
+            ep.register(a, EPOLLIN | EPOLLRDHUP);
+            shutdown(b, 'write');
+            expected.set(a, EPOLLIN | EPOLLRDHUP);
+            break;
+        }
+      }
+      const want = [...expected].sort((x, y) => x[0] - y[0]);
+      const sorted = (evs: Array<[number, number]>): Array<[number, number]> => [...evs].sort((x, y) => x[0] - y[0]);
+      assert.deepEqual(sorted(ep.poll(0)), want, 'poll()');
+      assert.deepEqual(sorted(await ep.wait(5000)), want, 'wait()');
+      const seen = new Map<number, number>();
+      await new Promise<void>((resolve, reject) => {
+        ep.start((fd, events) => {
+          if (expected.get(fd) !== events) reject(new Error(`start(): fd ${fd} with events ${events}, expected ${expected.get(fd)}`));
+          seen.set(fd, events);
+          if (seen.size === expected.size) resolve();
+        });
+      });
+      ep.stop();
+      assert.deepEqual(sorted([...seen]), want, 'start()');
+    } finally {
+      ep.close();
+      for (const [a, b] of pairs) {
+        close(a);
+        close(b);
+      }
+    }
+  });
+
+  it('socket options keep their C layout: struct linger (on, seconds) and int options, at values past 16 bits', () => {
+    // struct linger is two ints on every Linux arch; an int option is 4 bytes even where
+    // long is 8. A value read from the wrong slot or width would not round-trip.
+    const fd = socket('ipv4');
+    try {
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, 0);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), 0, 'on, 0 s (close resets) is not off');
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, 100000);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), 100000);
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, -1);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_LINGER), -1);
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 0x12345);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF), 2 * 0x12345, 'doubled, below the default rmem_max');
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 4096);
+      assert.equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF), 8192);
+    } finally {
+      close(fd);
     }
   });
 
