@@ -61,7 +61,9 @@ check() {
     arm64) [[ "$machine" == AArch64 ]] ;;
     arm) [[ "$machine" == ARM ]] ;;
   esac || fail "$t: $f is a '$machine' binary"
-  ! "$readelf" -SW "$f" | grep -q ' \.symtab ' || fail "$t: $f is not stripped"
+  local sections
+  sections="$("$readelf" -SW "$f")"
+  ! grep -q ' \.symtab ' <<<"$sections" || fail "$t: $f is not stripped"
 
   local dyn needed
   dyn="$("$objdump" -T "$f")"
@@ -94,10 +96,14 @@ check() {
   if [[ "$cpu" == v6 && -n "$full" ]]; then
     # The attribute is the linker's merge of its inputs; look at the code too. Mapping
     # symbols ($a ARM, $t Thumb) are in the unstripped copy.
-    ! "$readelf" -sW "$full" | grep -qE ' \$t(\.|$)' || fail "$t: $full contains Thumb code"
+    local symbols
+    symbols="$("$readelf" -sW "$full")"
+    ! grep -qE ' \$t(\.|$)' <<<"$symbols" || fail "$t: $full contains Thumb code"
+    grep -qE '^ *Tag_FP_arch: VFPv2$' <<<"$attrs" && ! grep -q Tag_Advanced_SIMD_arch <<<"$attrs" ||
+      fail "$t: $f needs more than VFPv2 (the Pi 1's FPU): $(grep -E 'Tag_FP_arch|Tag_Advanced_SIMD' <<<"$attrs" | xargs)"
     local v7
     v7="$("$objdump" -d --no-show-raw-insn "$full" | awk -F'\t' 'NF >= 2 { split($2, m, /[ .]/); print m[1] }' |
-      grep -xE 'movw|movt|dmb|dsb|isb|sdiv|udiv|ubfx|sbfx|bfi|bfc|rbit|mls|cbz|cbnz|it|ite|itt|ldrexd|strexd|ldrexb|strexb|ldrexh|strexh|clrex|pldw|vfma|vfms' |
+      grep -xE '(movw|movt|dmb|dsb|isb|sdiv|udiv|ubfx|sbfx|bfi|bfc|rbit|mls|cbn?z|it[te]{0,3}|ldrexd|strexd|ldrex[bh]|strex[bh]|clrex|pldw|vfm[as])(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?' |
       sort -u | tr '\n' ' ')" || true
     [[ -z "$v7" ]] || fail "$t: $full uses instructions armv6 lacks: $v7"
   fi

@@ -87,11 +87,24 @@ done
 step "npm pack (prepack: scripts/prebuild.sh)"
 npm run build --silent
 tarball="$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -1)"
-tar -tzf "$tarball" | grep 'package/prebuilds/' | sed 's/^/   /'
+tar -tzf "$tarball" >"$tmp/contents"
+grep 'package/prebuilds/' "$tmp/contents" | sed 's/^/   /'
 for f in linux-x64/node.napi.glibc.node linux-arm64/node.napi.glibc.node linux-arm/node.napi.armv7.glibc.node linux-arm/node.napi.armv6.glibc.node; do
-  tar -tzf "$tarball" | grep -qx "package/prebuilds/$f" || die "the tarball has no prebuilds/$f"
+  grep -qx "package/prebuilds/$f" "$tmp/contents" || die "the tarball has no prebuilds/$f"
 done
 echo "   $(basename "$tarball"): $(($(stat -c %s "$tarball") / 1024)) KiB"
+# The glibc floor check can fail: a build without native/glibc-compat.h (the working
+# tree's own build/) needs GLIBC_2.34, and the release check must say so.
+host_glibc="$(getconf GNU_LIBC_VERSION | cut -d' ' -f2)"
+if [[ "$(printf '%s\n2.34\n' "$host_glibc" | sort -V | head -1)" != 2.34 ]]; then
+  echo "   (glibc $host_glibc here: a plain build needs no GLIBC_2.34, the negative check is skipped)"
+else
+  [[ -f build/Release/ioready.node ]] || npm run build:native --silent >"$tmp/native.log" 2>&1 || { cat "$tmp/native.log"; exit 1; }
+  strip -o "$tmp/plain.node" build/Release/ioready.node
+  if out="$(bash scripts/prebuild.sh --check x64 "$tmp/plain.node" 2>&1)"; then die "the floor check passed a binary that needs GLIBC_2.34"; fi
+grep -q 'needs GLIBC_2.3[4-9].*above the floor 2.28: .*pthread_create@GLIBC_2.34' <<<"$out" || die "unexpected: $out"
+echo "   the floor check refuses a build without glibc-compat.h: ${out#prebuild: }"
+fi
 
 # A PATH with the system's tools except compilers, assemblers, linkers, make and the
 # host's node/npm: `node` is the target's, put in front per target.
@@ -117,7 +130,7 @@ done
 declare -A results=()
 # Run a node --test suite; record "pass/total" for the summary. Its log is kept on failure.
 run_suite() {
-  local label="$1" log="$tmp/$2.log"
+  local label="$1" name="$2" log="$tmp/$2.log"
   shift 2
   local rc=0
   "$@" >"$log" 2>&1 || rc=$?
@@ -128,9 +141,9 @@ run_suite() {
   echo "   $label: ${results[$label]}"
   if [[ $rc -ne 0 || "${fail:-1}" != 0 ]]; then
     mkdir -p "$root/.tmp"
-    cp "$log" "$root/.tmp/test-arm-$2.log"
+    cp "$log" "$root/.tmp/test-arm-$name.log"
     grep -E '^\s*not ok' "$log" | head -20 >&2 || true
-    die "$label failed (log: .tmp/test-arm-$2.log)"
+    die "$label failed (log: .tmp/test-arm-$name.log)"
   fi
 }
 
@@ -172,7 +185,12 @@ for t in arm64 armv7; do
 done
 
 # The repo's own suites, on the installed binaries (the tarball's, not prebuilds/ here).
-suite_env() { env PATH="$1/bin:$PATH" QEMU_LD_PREFIX="$2" ESBUILD_BINARY_PATH="$esbuild" IOREADY_NATIVE_PATH="$3"; }
+# suite_env NODE_DIR SYSROOT ADDON COMMAND...: run COMMAND on the target's Node with that addon.
+suite_env() {
+  local dir="$1" sysroot="$2" addon="$3"
+  shift 3
+  env PATH="$dir/bin:$PATH" QEMU_LD_PREFIX="$sysroot" ESBUILD_BINARY_PATH="$esbuild" IOREADY_NATIVE_PATH="$addon" "$@"
+}
 
 step "arm64: core suites under qemu-aarch64 (Node $arm64_node)"
 run_suite "arm64 core suites" core-arm64 \
