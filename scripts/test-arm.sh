@@ -102,8 +102,8 @@ else
   [[ -f build/Release/ioready.node ]] || npm run build:native --silent >"$tmp/native.log" 2>&1 || { cat "$tmp/native.log"; exit 1; }
   strip -o "$tmp/plain.node" build/Release/ioready.node
   if out="$(bash scripts/prebuild.sh --check x64 "$tmp/plain.node" 2>&1)"; then die "the floor check passed a binary that needs GLIBC_2.34"; fi
-grep -q 'needs GLIBC_2.3[4-9].*above the floor 2.28: .*pthread_create@GLIBC_2.34' <<<"$out" || die "unexpected: $out"
-echo "   the floor check refuses a build without glibc-compat.h: ${out#prebuild: }"
+  grep -q 'needs GLIBC_2.3[4-9].*above the floor 2.28: .*pthread_create@GLIBC_2.34' <<<"$out" || die "unexpected: $out"
+  echo "   the floor check refuses a build without glibc-compat.h: ${out#prebuild: }"
 fi
 
 # A PATH with the system's tools except compilers, assemblers, linkers, make and the
