@@ -14,18 +14,36 @@ const arch = process.env.npm_config_arch || os.arch();
 const libc = process.env.LIBC || (fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
 const armv = arch === 'arm' ? ` armv${process.env.ARM_VERSION || process.config.variables.arm_version || '?'}` : '';
 const target = `${os.platform()}-${arch}${armv} (${libc})`;
-const shipped = 'linux-x64, linux-arm64, linux-arm armv7 and armv6, all glibc';
-
-let why = `no prebuilt binary for ${target} (the package has ${shipped})`;
+// What this copy carries: prebuilds/<platform-arch>/<tags>.node (none in a git checkout).
+let shipped = [];
 try {
-  const found = require('node-gyp-build').resolve(root);
-  try {
-    require(found);
-  } catch (err) {
-    why = `the prebuilt ${path.relative(root, found)} does not load here: ${String(err.message).split('\n')[0]}`;
-  }
+  const dir = path.join(root, 'prebuilds');
+  shipped = fs.readdirSync(dir).flatMap((d) =>
+    fs
+      .readdirSync(path.join(dir, d))
+      .filter((f) => f.endsWith('.node'))
+      .map((f) => [d, ...f.split('.').filter((tag) => /^(armv\d+|glibc|musl)$/.test(tag))].join(' ')),
+  );
 } catch {
-  // resolve() throws when nothing fits: `why` says so already.
+  // no prebuilds/
+}
+
+let why;
+if (process.env.npm_config_build_from_source === 'true') {
+  why = 'asked to build from source (--build-from-source)';
+} else {
+  try {
+    const found = require('node-gyp-build').resolve(root);
+    try {
+      require(found);
+      why = `${path.relative(root, found)} loads, but node-gyp-build asked for a build`;
+    } catch (err) {
+      why = `the prebuilt ${path.relative(root, found)} does not load here: ${String(err.message).split('\n')[0]}`;
+    }
+  } catch {
+    const has = shipped.length > 0 ? `the package has ${shipped.sort().join(', ')}` : 'this copy has none: a git checkout, `npm pack` makes them';
+    why = `no prebuilt binary for ${target} (${has})`;
+  }
 }
 
 /** The first of names found on PATH (or given as a path), or null. */
