@@ -7,7 +7,7 @@ import { check, invalidArgType, invalidArgValue, outOfRange } from '../internal/
 import { readU64 } from './eventfd';
 import { fdFlags, type FdOptions } from './fd';
 import { native } from '../internal/binding';
-import { type FdLike, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
+import { type FdLike, lookupName, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
 
 
 const k = native.fdkindConstants;
@@ -65,7 +65,7 @@ const spec = new Float64Array(4);
 export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?: FdOptions): number {
   let id: number;
   if (typeof clock === 'string') {
-    const c = CLOCKS[clock];
+    const c = lookupName(CLOCKS, clock);
     if (c === undefined) throw invalidArgValue('clock', clock, "must be 'monotonic', 'realtime', 'boottime' or a CLOCK_* number");
     id = c;
   } else id = validateInt(clock, 'clock', 0, 0x7fffffff);

@@ -66,6 +66,14 @@ export function validateTimeout(value: unknown, name = 'timeoutMs'): number {
   return ms;
 }
 
+/**
+ * The value `table` gives the name `key`, or undefined: own properties only,
+ * so that 'constructor' or 'toString' is an unknown name, not Object's.
+ */
+export function lookupName<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** A function argument. */
 export function validateFunction<T extends (...args: never[]) => unknown>(value: unknown, name: string): T {
   if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);

@@ -26,7 +26,7 @@ import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { close } from '../../fd/fd';
-import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
+import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, type SocketFamily, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
 import { CliError, UsageError, parseArgsError } from '../errors';
 import { LEVELS, type LevelName, Logger } from '../log';
 import { Output } from '../output';
@@ -53,7 +53,7 @@ Options:
 
 export interface ServeOptions {
   host: string;
-  family: 'ipv4' | 'ipv6';
+  family: SocketFamily;
   port: number;
   backlog: number;
   maxConnections: number;
@@ -109,9 +109,9 @@ export function parseServeArgs(args: string[]): ServeOptions {
   let host = values.host ?? '127.0.0.1';
   if (host === 'localhost') host = '127.0.0.1';
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  let family: 'ipv4' | 'ipv6';
-  if (isIPv4(host)) family = 'ipv4';
-  else if (isIPv6(host)) family = 'ipv6';
+  let family: SocketFamily;
+  if (isIPv4(host)) family = 'IPv4';
+  else if (isIPv6(host)) family = 'IPv6';
   else throw new UsageError(`--host must be an IP address such as 127.0.0.1 or :: (no name resolution), not '${values.host}'`);
   const level = values['log-level'] ?? 'debug';
   if (!(level in LEVELS)) throw new UsageError(`--log-level must be debug, info, warning or error, not '${level}'`);

@@ -44,7 +44,7 @@ const STOP_DRAIN_LIMIT = 1 << 24;
 const OUT_OF_FDS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 export function formatPeer(a: { address: string; port: number; family: string }): string {
-  return a.family === 'ipv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
 function openSpare(): number {
@@ -93,7 +93,7 @@ class Connections {
     this.open[fd] = 1;
     this.bytes[fd] = 0;
     this.port[fd] = a.port;
-    const v4 = a.family === 'ipv4' ? ipv4Number(a.address) : -1;
+    const v4 = a.family === 'IPv4' ? ipv4Number(a.address) : -1;
     if (v4 >= 0) this.ipv4[fd] = v4;
     else this.others.set(fd, formatPeer(a));
     if (escaper !== null) this.escapers.set(fd, escaper);
