@@ -139,6 +139,7 @@ describe('timerfd', () => {
 
   it('rejects bad clocks and times; a non-timer fd is EINVAL', () => {
     assert.throws(() => timerfdCreate('sundial' as 'monotonic'), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => timerfdCreate('toString' as 'monotonic'), { code: 'ERR_INVALID_ARG_VALUE' }, "Object's names are no clocks");
     assert.throws(() => timerfdCreate(999), { code: 'EINVAL', syscall: 'timerfd_create' });
     const fd = timerfdCreate();
     const ev = eventfd();

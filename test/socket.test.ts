@@ -552,7 +552,7 @@ describe('sockets', () => {
     for (const bad of ['inet', 'IPv5', 'constructor', 'toString', '']) {
       assert.throws(() => socket(bad as 'IPv4'), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, bad);
     }
-    for (const bad of [4.5, NaN, null, {}]) {
+    for (const bad of [4.5, NaN, Infinity, -Infinity, null, {}]) {
       assert.throws(() => socket(bad as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }, String(bad));
     }
     assert.throws(() => socket(-1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
@@ -635,12 +635,12 @@ describe('sockets', () => {
     it('rejects ports outside 0-65535 and non-integer ports', () => {
       const fd = socket('IPv4');
       try {
-        for (const port of [-1, 65536, 1e10, Infinity]) {
+        for (const port of [-1, 65536, 1e10]) {
           assert.throws(() => bind(fd, '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, String(port));
           assert.throws(() => connect(fd, '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
           assert.throws(() => sendto(fd, Buffer.alloc(1), '127.0.0.1', port), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
         }
-        for (const port of [1.5, NaN, '80']) {
+        for (const port of [1.5, NaN, Infinity, -Infinity, '80']) {
           assert.throws(() => bind(fd, '127.0.0.1', port as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }, String(port));
         }
         assert.throws(() => connect(fd, '127.0.0.1'), { code: 'ERR_INVALID_ARG_TYPE' }, 'connect needs a port');

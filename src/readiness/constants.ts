@@ -5,6 +5,7 @@
 import { native } from '../internal/binding';
 import { invalidArgType } from '../internal/errors';
 import { maskNames, nameTable, type NameTable } from '../internal/names';
+import { lookupName } from '../internal/validate';
 
 const k = native.epollConstants;
 
@@ -91,7 +92,7 @@ const TABLES: Record<'epoll' | 'poll', Table> = {
  */
 export function eventNames(mask: number, which: 'epoll' | 'poll' = 'epoll'): string[] {
   if (typeof mask !== 'number' || !Number.isInteger(mask)) throw invalidArgType('mask', 'an integer', mask);
-  const tbl = TABLES[which];
+  const tbl = typeof which === 'string' ? lookupName(TABLES, which) : undefined;
   if (tbl === undefined) throw invalidArgType('table', "'epoll' or 'poll'", which);
   return maskNames(mask, tbl); // EPOLLET (bit 31) included
 }

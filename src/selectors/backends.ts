@@ -99,8 +99,8 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
   /**
    * The next ready registrations, from the event loop. Never throws: every
    * error is a rejection of the promise.
-   * @param timeoutMs resolve with `[]` after this long (undefined or null: never;
-   *   <= 0: at the next turn of the event loop)
+   * @param timeoutMs resolve with `[]` after this long (undefined, null or
+   *   Infinity: never; <= 0: at the next turn of the event loop)
    * @param options   `{ signal }`: an AbortSignal that rejects the wait
    * @returns a promise of `[key, events]` for each ready registration, rejected
    *   with ERR_IOREADY_CLOSED if closed (before or meanwhile), with an AbortError
@@ -195,8 +195,8 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
 
   /**
    * Wait until some registered fds are ready, blocking the thread (select(2)).
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
+   * @param timeoutMs undefined, null or Infinity: forever; <= 0 (-Infinity too):
+   *   return at once; fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest; `[]` on timeout. A regular file is always ready.
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;

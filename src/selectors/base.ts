@@ -74,6 +74,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
    * @param events EVENT_READ, EVENT_WRITE, or both
    * @returns the new key
    * @throws TypeError ERR_INVALID_ARG_TYPE for a fileobj that is not an FdLike, events not an integer
+   *   (NaN, Infinity, 1.5... are not)
    * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than
    *   EVENT_READ | EVENT_WRITE; for SelectSelector, an fd >= FD_SETSIZE
    * @throws Error ERR_IOREADY_KEY if the fd is already registered (Python's KeyError)
@@ -106,8 +107,8 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
 
   /**
    * Wait until some registered fds are ready, blocking the thread.
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
+   * @param timeoutMs undefined, null or Infinity: forever; <= 0 (-Infinity too):
+   *   return at once; fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest (a hang-up or error counts as both READ and WRITE); `[]` on timeout
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
