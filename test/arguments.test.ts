@@ -244,14 +244,16 @@ describe('arguments: timeouts are milliseconds, fractions round up, Infinity wai
     }
   });
 
-  test('timerfd times: any finite number of ms >= 0; NaN, Infinity and negatives are RangeErrors', () => {
+  test('timerfd times: any number of ms from 0 to 2^53-1 s; NaN, Infinity, negatives and more are RangeErrors', () => {
     const tfd = timerfdCreate();
     try {
-      for (const t of [NaN, Infinity, -Infinity, -1, -0.5]) {
+      for (const t of [NaN, Infinity, -Infinity, -1, -0.5, 1e300, 2 ** 53 * 1000]) {
         assert.throws(() => timerfdSettime(tfd, t), RANGE, `initialMs ${t}`);
         assert.throws(() => timerfdSettime(tfd, 1000, t), RANGE, `intervalMs ${t}`);
       }
       for (const t of ['1', null, 1n]) assert.throws(() => timerfdSettime(tfd, t as never), TYPE);
+      timerfdSettime(tfd, Number.MAX_SAFE_INTEGER * 1000); // the largest: armed, the kernel clamps it to KTIME_MAX (292 years)
+      assert.ok(timerfdGettime(tfd).initialMs > 9e12, 'armed far ahead, not refused or wrapped');
       timerfdSettime(tfd, 1500.25, 0.5);
       const now = timerfdGettime(tfd);
       assert.ok(now.initialMs > 1400 && now.initialMs <= 1500.25, `${now.initialMs}`);
