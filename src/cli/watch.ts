@@ -15,16 +15,17 @@
  * Messages go to stderr.
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EPOLLIN } from '../readiness/constants';
 import { Epoll } from '../readiness/epoll';
 import { close } from '../fd/fd';
+import { lookupName } from '../internal/validate';
 import {
   IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE,
   IN_DELETE_SELF, IN_IGNORED, IN_ISDIR, IN_MODIFY, IN_MOVE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_OPEN,
   IN_Q_OVERFLOW, IN_UNMOUNT, type InotifyEvent, inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch,
 } from '../fd/inotify';
-import { CliError, UsageError, parseArgsError } from './errors';
+import { parseCommandLine } from './args';
+import { CliError, UsageError } from './errors';
 import { TerminalEscaper } from './escape';
 import { Logger, asctime } from './log';
 import { Output } from './output';
@@ -77,28 +78,21 @@ export interface WatchOptions {
  * @throws UsageError for an unknown option or event name, or no PATH
  */
 export function parseWatchArgs(args: string[]): WatchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        recursive: { type: 'boolean', short: 'r' },
-        events: { type: 'string', short: 'e' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw parseArgsError(err);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(
+    args,
+    {
+      recursive: { type: 'boolean', short: 'r' },
+      events: { type: 'string', short: 'e' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   let mask = IN_ALL_EVENTS & ~(IN_ACCESS | IN_OPEN | IN_CLOSE_NOWRITE);
   if (values.events !== undefined) {
     mask = 0;
     for (const word of values.events.split(',')) {
-      const bit = EVENTS[word.trim().toLowerCase().replace(/^in_/, '')];
-      if (bit === undefined) throw new UsageError(`unknown event '${word}' in --events (see the list in --help)`);
+      const bit = lookupName(EVENTS, word.trim().toLowerCase().replace(/^in_/, ''));
+      if (bit === undefined) throw new UsageError(`unknown event '${word}' in --events`); // main adds: see --help (which lists them)
       mask |= bit;
     }
   }

@@ -23,11 +23,11 @@ import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { isatty } from 'node:tty';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { close } from '../../fd/fd';
 import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, type SocketFamily, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
-import { CliError, UsageError, parseArgsError } from '../errors';
+import { parseCommandLine } from '../args';
+import { CliError, UsageError } from '../errors';
 import { LEVELS, type LevelName, Logger } from '../log';
 import { Output } from '../output';
 import { Server, formatPeer } from './server';
@@ -38,17 +38,18 @@ Accept TCP connections and write every byte each client sends to stdout, in
 order per connection, and nothing else; log events to stderr.
 
 Options:
-  --host H              IP address to listen on (default 127.0.0.1; 0.0.0.0 or ::
-                        for every interface; 'localhost' is 127.0.0.1)
-  --port P              TCP port, 0-65535 (default 9999; 0 picks a free one)
-  --backlog N           listen(2) backlog (default 511)
-  --max-connections N   close connections beyond N at once (default: no limit)
-  --workers N           serve from N threads, each with its own Epoll (default 1)
-  --raw                 on a terminal, show control bytes as they are
-                        (default: escaped, as \\x1b)
-  --log-level L         debug (a line per event), info (a line per connection),
-                        warning or error (default debug)
-  -h, --help            show this help
+  -H, --host H              IP address to listen on (default 127.0.0.1; 0.0.0.0
+                            or :: for every interface; 'localhost' is 127.0.0.1)
+  -p, --port P              TCP port, 0-65535 (default 9999; 0 picks a free one)
+      --backlog N           listen(2) backlog (default 511)
+      --max-connections N   close connections beyond N at once (default: no limit)
+  -w, --workers N           serve from N threads, each with its own Epoll
+                            (default 1)
+      --raw                 on a terminal, show control bytes as they are
+                            (default: escaped, as \\x1b)
+      --log-level L         debug (a line per event), info (a line per
+                            connection), warning or error (default debug)
+  -h, --help                show this help
 `;
 
 export interface ServeOptions {
@@ -76,8 +77,9 @@ export interface WorkerData {
 
 function intOption(name: string, text: string | undefined, min: number, max: number, dflt: number): number {
   if (text === undefined) return dflt;
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not '${text}'`);
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not '${text}'`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`--${name} is out of range: it must be from ${min} to ${max}, not '${text}'`);
   return n;
 }
 
@@ -86,26 +88,20 @@ function intOption(name: string, text: string | undefined, min: number, max: num
  * @throws UsageError for an unknown option or a bad value
  */
 export function parseServeArgs(args: string[]): ServeOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        backlog: { type: 'string' },
-        'max-connections': { type: 'string' },
-        workers: { type: 'string' },
-        raw: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw parseArgsError(err);
-  }
+  const { values } = parseCommandLine(
+    args,
+    {
+      host: { type: 'string', short: 'H' },
+      port: { type: 'string', short: 'p' },
+      backlog: { type: 'string' },
+      'max-connections': { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      raw: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
   let host = values.host ?? '127.0.0.1';
   if (host === 'localhost') host = '127.0.0.1';
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
@@ -114,7 +110,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
   else if (isIPv6(host)) family = 'IPv6';
   else throw new UsageError(`--host must be an IP address such as 127.0.0.1 or :: (no name resolution), not '${values.host}'`);
   const level = values['log-level'] ?? 'debug';
-  if (!(level in LEVELS)) throw new UsageError(`--log-level must be debug, info, warning or error, not '${level}'`);
+  if (!Object.hasOwn(LEVELS, level)) throw new UsageError(`--log-level must be debug, info, warning or error, not '${level}'`);
   return {
     host,
     family,
