@@ -28,7 +28,8 @@ import { parseCommandLine } from './args';
 import { CliError, UsageError } from './errors';
 import { TerminalEscaper } from './escape';
 import { Logger, asctime } from './log';
-import { Output } from './output';
+import { onStopSignals } from './signals';
+import { FdWriter } from './writer';
 
 export const WATCH_USAGE = `Usage: ioready watch [options] PATH...
 
@@ -127,12 +128,12 @@ class Watcher {
   readonly #ep = new Epoll();
   readonly #o: WatchOptions;
   readonly #log: Logger;
-  readonly #out: Output;
+  readonly #out: FdWriter;
   /** wd -> the path it watches, as raw bytes (names need not be UTF-8) */
   readonly #paths = new Map<number, Buffer>();
   #onEmpty: () => void = () => {};
 
-  constructor(o: WatchOptions, log: Logger, out: Output) {
+  constructor(o: WatchOptions, log: Logger, out: FdWriter) {
     this.#o = o;
     this.#log = log;
     this.#out = out;
@@ -255,7 +256,12 @@ export async function watch(args: string[]): Promise<number> {
     return 0;
   }
   const log = new Logger('ioready.watch', 'info');
-  const out = new Output(1);
+  let out: FdWriter;
+  try {
+    out = new FdWriter(1, { nonblocking: true });
+  } catch (err) {
+    throw new CliError(`stdout: ${(err as Error).message}`);
+  }
   const w = new Watcher(o, log, out);
   try {
     for (const p of o.paths) {
@@ -271,18 +277,15 @@ export async function watch(args: string[]): Promise<number> {
     throw err;
   }
   log.info(`Watching ${o.paths.length} path${o.paths.length === 1 ? '' : 's'} (${w.watches} watch${w.watches === 1 ? '' : 'es'})`);
+  let removeSignals = (): void => {};
   const code = await new Promise<number>((resolve) => {
+    let done = false;
     const stop = (c: number): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      if (done) return; // a signal and a stdout failure may both come
+      done = true;
       resolve(c);
     };
-    const onSignal = (name: string): void => {
-      log.info(`${name}: stopping`);
-      stop(0);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    removeSignals = onStopSignals(log, 'stopping', () => stop(0)); // kept until flushed
     out.onError = (err) => {
       log.error(`stdout: ${err.message}`);
       stop(1);
@@ -294,6 +297,7 @@ export async function watch(args: string[]): Promise<number> {
   });
   w.close();
   await out.drain();
+  removeSignals();
   out.close();
   log.flush();
   return code;

@@ -29,7 +29,8 @@ import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, type SocketFamily, bind, listen
 import { parseCommandLine } from '../args';
 import { CliError, UsageError } from '../errors';
 import { LEVELS, type LevelName, Logger } from '../log';
-import { Output } from '../output';
+import { onStopSignals } from '../signals';
+import { FdWriter } from '../writer';
 import { Server, formatPeer } from './server';
 
 export const SERVE_USAGE = `Usage: ioready serve [options]
@@ -161,14 +162,14 @@ function listenOn(o: ServeOptions, port: number, reusePort: boolean): number {
 }
 
 /**
- * How `--workers N` shares the port: 'reuseport' (the default: a listener per
- * worker, SO_REUSEPORT) or 'exclusive' (one listener in every worker's Epoll
- * with EPOLLEXCLUSIVE). IOREADY_SERVE_BALANCE=exclusive picks the other, for
- * the benchmark.
+ * How `--workers N` shares the port: 'reuseport', what `ioready serve` does
+ * (a listener per worker, SO_REUSEPORT), or 'exclusive' (one listener in
+ * every worker's Epoll with EPOLLEXCLUSIVE), the way not taken (see the
+ * module doc). No option or environment variable picks 'exclusive': only
+ * bench/serve/ioready-exclusive.js does, for bench:serve to measure it.
+ * @internal
  */
-function balanceMode(): 'reuseport' | 'exclusive' {
-  return process.env.IOREADY_SERVE_BALANCE === 'exclusive' ? 'exclusive' : 'reuseport';
-}
+export type Balance = 'reuseport' | 'exclusive';
 
 /**
  * Fail with EADDRINUSE if anything listens on the port, also a group of
@@ -192,7 +193,7 @@ function checkPortFree(o: ServeOptions): void {
 
 const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 
-/** A worker thread running worker.ts (one SO_REUSEPORT listener of its own); from the TypeScript sources (tests), through tsx. */
+/** A worker thread running worker.ts (on its own SO_REUSEPORT listener, or the shared one); from the TypeScript sources (tests), through tsx. */
 function startWorker(data: WorkerData): Worker {
   const options = { workerData: data, stdout: false, stderr: false };
   if (WORKER_FILE.endsWith('.ts')) {
@@ -201,51 +202,31 @@ function startWorker(data: WorkerData): Worker {
   return new Worker(WORKER_FILE, options);
 }
 
-/** Calls `onSignal` at SIGINT/SIGTERM; a second signal exits at once. */
-function onSignals(log: Logger, onSignal: (name: string) => void): () => void {
-  let seen = false;
-  const handler = (name: NodeJS.Signals): void => {
-    if (seen) {
-      log.warning(`${name} again: exiting without flushing`);
-      log.flush();
-      process.exit(128 + (name === 'SIGINT' ? 2 : 15));
-    }
-    seen = true;
-    log.info(`${name}: no longer accepting; flushing and closing`);
-    onSignal(name);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
 /**
  * Run `ioready serve` until SIGINT/SIGTERM.
+ * @param balance how `--workers N` shares the port (only the benchmark passes it)
  * @returns the exit code (0 after a signal, 1 if stdout failed)
  * @throws UsageError / CliError before serving (bad option, port in use...)
  */
-export async function serve(args: string[]): Promise<number> {
+export async function serve(args: string[], balance: Balance = 'reuseport'): Promise<number> {
   const o = parseServeArgs(args);
   if (o.help) {
     process.stdout.write(SERVE_USAGE);
     return 0;
   }
   const log = new Logger('ioready.serve', o.logLevel);
-  let output: Output;
+  let output: FdWriter;
   try {
-    output = new Output(1);
+    output = new FdWriter(1, { nonblocking: true });
   } catch (err) {
     throw new CliError(`stdout: ${(err as Error).message}`);
   }
   const escape = !o.raw && isatty(1);
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  return o.workers === 1 ? serveHere(o, log, output, escape, counter) : serveFromWorkers(o, log, output, escape, counter);
+  return o.workers === 1 ? serveHere(o, log, output, escape, counter) : serveFromWorkers(o, log, output, escape, counter, balance);
 }
 
-async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: boolean, counter: Int32Array): Promise<number> {
+async function serveHere(o: ServeOptions, log: Logger, output: FdWriter, escape: boolean, counter: Int32Array): Promise<number> {
   const listenFd = listenOn(o, o.port, false);
   const server = new Server({
     listenFd,
@@ -268,7 +249,7 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
       close(listenFd);
       resolve(c);
     };
-    removeSignals = onSignals(log, () => finish(0)); // kept until flushed: a second signal exits at once
+    removeSignals = onStopSignals(log, 'no longer accepting; flushing and closing', () => finish(0)); // kept until flushed
     output.onPressure = (stop) => (stop ? server.pause() : server.resume());
     output.onError = (err) => {
       log.error(`stdout: ${err.message}`);
@@ -282,8 +263,14 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
   return code;
 }
 
-async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, escape: boolean, counter: Int32Array): Promise<number> {
-  const mode = balanceMode();
+async function serveFromWorkers(
+  o: ServeOptions,
+  log: Logger,
+  output: FdWriter,
+  escape: boolean,
+  counter: Int32Array,
+  mode: Balance,
+): Promise<number> {
   if (mode === 'reuseport') checkPortFree(o);
   const listeners: number[] = [];
   try {
@@ -318,7 +305,7 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
       if (running.delete(w) && running.size === 0) finish(exitCode);
     };
     let exitCode = 0;
-    removeSignals = onSignals(log, () => stopAll(0)); // kept until flushed: a second signal exits at once
+    removeSignals = onStopSignals(log, 'no longer accepting; flushing and closing', () => stopAll(0)); // kept until flushed
     for (let i = 0; i < o.workers; i++) {
       const data: WorkerData = {
         id: i + 1,
