@@ -530,6 +530,18 @@ describe('rolling back what the kernel refuses', () => {
     assert.equal(s.getMap().size, 0);
   });
 
+  test('SelectSelector: a registered fd that is closed is EBADF at select(), also one beyond the fd table', (t) => {
+    // select(2) alone would report an fd past the end of the fd table as ready.
+    const s = make(t, SelectSelector);
+    const [rd] = makeSocketpair(t);
+    const k = s.register(rd, EVENT_READ | EVENT_WRITE);
+    assert.deepEqual(s.select(0), [[k, EVENT_WRITE]]);
+    s.register(1000, EVENT_READ); // no such fd: the table of this process is smaller
+    assert.throws(() => s.select(0), { code: 'EBADF', syscall: 'select' });
+    s.unregister(1000);
+    assert.deepEqual(s.select(0), [[k, EVENT_WRITE]]);
+  });
+
   test('SelectSelector: modify of events goes through the fd sets', (t) => {
     const s = make(t, SelectSelector);
     const [rd] = makeSocketpair(t);

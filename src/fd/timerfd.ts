@@ -9,7 +9,6 @@ import { fdFlags, type FdOptions } from './fd';
 import { native } from '../internal/binding';
 import { type FdLike, lookupName, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
 
-
 const k = native.fdkindConstants;
 /** CLOCK_MONOTONIC: a clock that never jumps and stops while the system is suspended ('monotonic'). */
 export const CLOCK_MONOTONIC: number = k.CLOCK_MONOTONIC!;

@@ -70,7 +70,6 @@ export const POLLRDHUP: number = k.POLLRDHUP!;
 /** The largest batch one `poll()` returns (`maxEvents` above it is clamped). */
 export const EPOLL_MAX_EVENTS: number = k.EPOLL_BATCH_CAP!;
 
-
 type Table = NameTable;
 
 const table = (names: readonly string[]): Table => nameTable(k, names);

