@@ -6,9 +6,9 @@
  * PIPE_BUF bytes on line boundaries so that lines from several threads never
  * interleave inside a line.
  */
-import { EPOLLOUT } from '../constants';
-import { Epoll } from '../epoll';
-import { write } from '../fd';
+import { EPOLLOUT } from '../readiness/constants';
+import { Epoll } from '../readiness/epoll';
+import { write } from '../fd/fd';
 
 export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40 } as const;
 export type LevelName = keyof typeof LEVELS;

@@ -44,7 +44,7 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${version()}\n`);
       return 0;
     case 'serve':
-      return (await import('./serve')).serve(rest);
+      return (await import('./serve/serve')).serve(rest);
     case 'watch':
       return (await import('./watch')).watch(rest);
     default:

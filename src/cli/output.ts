@@ -16,10 +16,10 @@
  * written as it is.
  */
 import fs from 'node:fs';
-import { EPOLLOUT } from '../constants';
-import { Epoll } from '../epoll';
-import { close, write } from '../fd';
-import { MSG_DONTWAIT, send } from '../socket';
+import { EPOLLOUT } from '../readiness/constants';
+import { Epoll } from '../readiness/epoll';
+import { close, write } from '../fd/fd';
+import { MSG_DONTWAIT, send } from '../fd/socket';
 
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;

@@ -16,14 +16,14 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EPOLLIN } from '../constants';
-import { Epoll } from '../epoll';
-import { close } from '../fd';
+import { EPOLLIN } from '../readiness/constants';
+import { Epoll } from '../readiness/epoll';
+import { close } from '../fd/fd';
 import {
   IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE,
   IN_DELETE_SELF, IN_IGNORED, IN_ISDIR, IN_MODIFY, IN_MOVE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_OPEN,
   IN_Q_OVERFLOW, IN_UNMOUNT, type InotifyEvent, inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch,
-} from '../inotify';
+} from '../fd/inotify';
 import { CliError, UsageError, parseArgsError } from './errors';
 import { TerminalEscaper } from './escape';
 import { Logger, asctime } from './log';

@@ -8,14 +8,10 @@
 import { constants as osConstants } from 'node:os';
 
 import { POLLIN } from './constants';
-import { check, errnoError, type SystemError } from './errors';
-import { raw } from './native';
-import { type FdLike, toFd, validateInt, validateTimeout } from './validate';
+import { check, errnoError, type SystemError } from '../internal/errors';
+import { native } from '../internal/binding';
+import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
 
-interface PollBinding {
-  pollWait(fds: Int32Array, nfds: number, timeoutMs: number, out: Int32Array): number;
-}
-const b = raw as PollBinding;
 
 /** One ready fd: `[fd, revents]`. */
 export type PollEvent = [fd: number, revents: number];
@@ -101,7 +97,7 @@ export class Poll {
     const timeout = validateTimeout(timeoutMs);
     const fds = (this.#fds ??= this.#pack());
     const nfds = fds.length / 2;
-    const n = check(b.pollWait(fds, nfds, timeout, this.#out), 'poll');
+    const n = check(native.pollWait(fds, nfds, timeout, this.#out), 'poll');
     const out = this.#out;
     const result: PollEvent[] = new Array(n);
     for (let i = 0; i < n; i++) result[i] = [out[2 * i]!, out[2 * i + 1]!];

@@ -3,21 +3,14 @@
  * milliseconds (fractions allowed, down to the nanosecond); the number of
  * expirations since the last read is a bigint.
  */
-import { check, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { check, invalidArgType, invalidArgValue, outOfRange } from '../internal/errors';
 import { readU64 } from './eventfd';
 import { fdFlags, type FdOptions } from './fd';
-import { raw } from './native';
-import { type FdLike, toFd, validateBool, validateInt, validateOptions } from './validate';
+import { native } from '../internal/binding';
+import { type FdLike, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
 
-interface TimerfdBinding {
-  fdkindConstants: Record<string, number>;
-  timerfdCreate(clock: number, flags: number): number;
-  timerfdSettime(fd: number, flags: number, spec: Float64Array): number;
-  timerfdGettime(fd: number, out: Float64Array): number;
-}
 
-const b = raw as TimerfdBinding;
-const k = b.fdkindConstants;
+const k = native.fdkindConstants;
 /** CLOCK_MONOTONIC: a clock that never jumps and stops while the system is suspended ('monotonic'). */
 export const CLOCK_MONOTONIC: number = k.CLOCK_MONOTONIC!;
 /** CLOCK_REALTIME: the wall clock, which jumps when the system time is set ('realtime'). */
@@ -77,7 +70,7 @@ export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?
     id = c;
   } else id = validateInt(clock, 'clock', 0, 0x7fffffff);
   const [nonblock, cloexec] = fdFlags(options);
-  return check(b.timerfdCreate(id, (nonblock ? TFD_NONBLOCK : 0) | (cloexec ? TFD_CLOEXEC : 0)), 'timerfd_create');
+  return check(native.timerfdCreate(id, (nonblock ? TFD_NONBLOCK : 0) | (cloexec ? TFD_CLOEXEC : 0)), 'timerfd_create');
 }
 
 /** A non-negative, finite number of milliseconds. */
@@ -125,7 +118,7 @@ export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, op
   toTimespec(initial, 0);
   toTimespec(interval, 2);
   const flags = (absolute ? TFD_TIMER_ABSTIME : 0) | (cancelOnSet ? TFD_TIMER_CANCEL_ON_SET : 0);
-  check(b.timerfdSettime(n, flags, spec), 'timerfd_settime');
+  check(native.timerfdSettime(n, flags, spec), 'timerfd_settime');
   return specResult();
 }
 
@@ -138,7 +131,7 @@ export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, op
  */
 export function timerfdGettime(fd: FdLike): TimerSpec {
   const n = toFd(fd);
-  check(b.timerfdGettime(n, spec), 'timerfd_gettime');
+  check(native.timerfdGettime(n, spec), 'timerfd_gettime');
   return specResult();
 }
 

@@ -25,11 +25,11 @@ import path from 'node:path';
 import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { close } from '../fd';
-import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, bind, listen, localAddress, setsockopt, socket } from '../socket';
-import { CliError, UsageError, parseArgsError } from './errors';
-import { LEVELS, type LevelName, Logger } from './log';
-import { Output } from './output';
+import { close } from '../../fd/fd';
+import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
+import { CliError, UsageError, parseArgsError } from '../errors';
+import { LEVELS, type LevelName, Logger } from '../log';
+import { Output } from '../output';
 import { Server, formatPeer } from './server';
 
 export const SERVE_USAGE = `Usage: ioready serve [options]
@@ -194,9 +194,9 @@ function checkPortFree(o: ServeOptions): void {
   }
 }
 
-const WORKER_FILE = path.join(__dirname, `serve-worker${path.extname(__filename)}`);
+const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 
-/** A worker thread running serve-worker; from the TypeScript sources (tests), through tsx. */
+/** A worker thread running worker.ts (one SO_REUSEPORT listener of its own); from the TypeScript sources (tests), through tsx. */
 function startWorker(data: WorkerData): Worker {
   const options = { workerData: data, stdout: false, stderr: false };
   if (WORKER_FILE.endsWith('.ts')) {

@@ -5,18 +5,13 @@
  * cannot be named at all, so it is refused here, before the call, instead of
  * corrupting memory as an unchecked FD_SET would.
  */
-import { check, invalidArgType, outOfRange } from './errors';
-import { raw } from './native';
-import { type FdLike, toFd, validateTimeout } from './validate';
+import { check, invalidArgType, outOfRange } from '../internal/errors';
+import { native } from '../internal/binding';
+import { type FdLike, toFd, validateTimeout } from '../internal/validate';
 
-interface SelectBinding {
-  pollConstants: { FD_SETSIZE: number };
-  selectWait(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number;
-}
-const b = raw as SelectBinding;
 
 /** The size of select(2)'s fd sets: every fd passed to select() must be below it. */
-export const FD_SETSIZE: number = b.pollConstants.FD_SETSIZE;
+export const FD_SETSIZE: number = native.pollConstants.FD_SETSIZE;
 
 /**
  * @internal The raw call, for SelectSelector: each array lists fds below
@@ -24,7 +19,7 @@ export const FD_SETSIZE: number = b.pollConstants.FD_SETSIZE;
  * `timeoutMs` is a whole number of ms, -1 for forever.
  */
 export function selectFds(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number {
-  return check(b.selectWait(read, write, except, timeoutMs), 'select');
+  return check(native.selectWait(read, write, except, timeoutMs), 'select');
 }
 
 /**

@@ -2,9 +2,9 @@
  * Event flags with the kernel's values (read from the system headers by the
  * addon, not typed in), and their names.
  */
-import { native } from './native';
-import { invalidArgType } from './errors';
-import { maskNames, nameTable, type NameTable } from './bitnames';
+import { native } from '../internal/binding';
+import { invalidArgType } from '../internal/errors';
+import { maskNames, nameTable, type NameTable } from '../internal/names';
 
 const k = native.epollConstants;
 

@@ -8,9 +8,10 @@
  * batch's remaining (stale) events - libuv's uv__platform_invalidate_fd.
  */
 import { EPOLLIN, EPOLL_MAX_EVENTS } from './constants';
-import { abortError, check, closedError, errnoError, invalidArgType } from './errors';
-import { native, type NativeHandle } from './native';
-import { watchBridge } from './watch-bridge'; // uv_poll on Node, a thread on Bun and Deno
+import { abortError, check, closedError, errnoError, invalidArgType } from '../internal/errors';
+import { native, type NativeHandle } from '../internal/binding';
+import { observeCloses } from '../internal/close-hook';
+import { watchBridge } from './delivery'; // uv_poll on Node, a thread on Bun and Deno
 import {
   type FdLike,
   toFd,
@@ -20,7 +21,7 @@ import {
   validateMask,
   validateOptions,
   validateTimeout,
-} from './validate';
+} from '../internal/validate';
 
 /** One ready fd: `[fd, events]`. */
 export type EpollEvent = [fd: number, events: number];
@@ -73,13 +74,11 @@ function toEvents(out: Int32Array, n: number): EpollEvent[] {
 /** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
 const dispatching = new Set<Epoll>();
 
-/**
- * Drop the rest of every batch being dispatched for `fd`: it was closed, so
- * those events belong to a file that is gone, whatever number it has now.
- */
-export function invalidateFd(fd: number): void {
+// The toolkit's close(fd): drop the rest of every batch being dispatched for
+// `fd`, as those events belong to a file that is gone, whatever number it has now.
+observeCloses((fd) => {
   for (const ep of dispatching) ep._invalidate(fd);
-}
+});
 
 interface Waiter {
   resolve(batch: EpollEvent[]): void;
@@ -87,7 +86,10 @@ interface Waiter {
   cleanup(): void;
 }
 
-let adoptFd = -1;
+/** What Epoll.fromFd passes to the constructor: an fd to own instead of a new one. */
+class Adopt {
+  constructor(readonly fd: number) {}
+}
 
 /**
  * An epoll instance (epoll(7)), owning its fd.
@@ -114,9 +116,10 @@ export class Epoll implements Disposable {
    * @throws TypeError ERR_INVALID_ARG_TYPE for a bad options object
    * @throws SystemError EMFILE, ENFILE, ENOMEM as the kernel says
    */
-  constructor(options?: EpollOptions) {
-    if (adoptFd >= 0) {
-      this.#fd = adoptFd;
+  constructor(options?: EpollOptions);
+  constructor(options?: EpollOptions | Adopt) {
+    if (options instanceof Adopt) {
+      this.#fd = options.fd;
     } else {
       const opts = validateOptions<EpollOptions>(options);
       const cloexec = validateBool(opts.cloexec, 'options.cloexec', true);
@@ -130,12 +133,8 @@ export class Epoll implements Disposable {
    * @throws TypeError / RangeError for a bad fd
    */
   static fromFd(fd: number): Epoll {
-    adoptFd = validateInt(fd, 'fd', 0, 0x7fffffff);
-    try {
-      return new Epoll();
-    } finally {
-      adoptFd = -1;
-    }
+    // The implementation signature takes an Adopt; the public one does not show it.
+    return new Epoll(new Adopt(validateInt(fd, 'fd', 0, 0x7fffffff)) as EpollOptions);
   }
 
   /** The epoll fd, or -1 once closed. */

@@ -13,19 +13,11 @@
  * not know which one runs. `IOREADY_WATCH=thread` (or `uv`) in the environment
  * overrides the choice, which lets the thread path be tested under Node.
  */
-import { invalidArgValue } from './errors';
-import { native, raw, type NativeHandle } from './native';
+import { invalidArgValue } from '../internal/errors';
+import { native, type NativeHandle, type ThreadWatch } from '../internal/binding';
 
 /** An opaque native thread watch (an external). */
-interface ThreadWatch {
-  readonly __brand: 'ioready.threadWatch';
-}
 
-interface ThreadBinding {
-  threadWatchStart(epfd: number, out: Int32Array, callback: (n: number) => void, ref: boolean): ThreadWatch | number;
-  threadWatchStop(t: ThreadWatch): number;
-  threadWatchRef(t: ThreadWatch, ref: boolean): number;
-}
 
 /** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
 export interface WatchBridge {
@@ -46,7 +38,6 @@ const uvBridge: WatchBridge = {
   close: (h) => native.handleClose(h),
 };
 
-const tb = raw as ThreadBinding;
 interface ThreadState {
   refd: boolean;
   watch: ThreadWatch | null;
@@ -63,7 +54,7 @@ const threadBridge: WatchBridge = {
   start(h, epfd, out, callback) {
     const s = threadState(h);
     if (s.watch !== null) return 0;
-    const w = tb.threadWatchStart(epfd, out, callback, s.refd);
+    const w = native.threadWatchStart(epfd, out, callback, s.refd);
     if (typeof w === 'number') return w;
     s.watch = w;
     return 0;
@@ -73,14 +64,14 @@ const threadBridge: WatchBridge = {
     if (s?.watch) {
       const w = s.watch;
       s.watch = null;
-      tb.threadWatchStop(w); // joins the thread: nothing reads the epoll fd afterwards
+      native.threadWatchStop(w); // joins the thread: nothing reads the epoll fd afterwards
     }
     return 0;
   },
   ref(h, ref) {
     const s = threadState(h);
     s.refd = ref;
-    if (s.watch !== null) tb.threadWatchRef(s.watch, ref);
+    if (s.watch !== null) native.threadWatchRef(s.watch, ref);
     return 0;
   },
   close(h) {

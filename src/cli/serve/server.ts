@@ -11,12 +11,12 @@
  * opens it again. Should even that fail, accepting pauses for a moment.
  */
 import fs from 'node:fs';
-import { EPOLLEXCLUSIVE, EPOLLIN, EPOLLRDHUP, eventNames } from '../constants';
-import { Epoll } from '../epoll';
-import { close } from '../fd';
-import { type AcceptResult, accept, recv } from '../socket';
-import { TerminalEscaper } from './escape';
-import { LEVELS, type Logger, pyList } from './log';
+import { EPOLLEXCLUSIVE, EPOLLIN, EPOLLRDHUP, eventNames } from '../../readiness/constants';
+import { Epoll } from '../../readiness/epoll';
+import { close } from '../../fd/fd';
+import { type AcceptResult, accept, recv } from '../../fd/socket';
+import { TerminalEscaper } from '../escape';
+import { LEVELS, type Logger, pyList } from '../log';
 
 /** Where client bytes go (copied: `buf` is reused right after). */
 export type Sink = (buf: Uint8Array, off: number, len: number) => void;
