@@ -3,25 +3,26 @@
  * Python's semantics, and delivery on the Node event loop.
  *
  * One line per concept module; internals (errors' factories, validators, the
- * binding) stay unexported.
+ * binding, the selectors' shared bases BaseSelectorImpl and PollLikeSelector,
+ * which CPython keeps private too) stay unexported.
  */
-export * from './constants';
-export type { SystemError } from './errors';
-export type { FdLike } from './validate';
-export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type StartOptions, type WaitOptions } from './epoll';
+export * from './readiness/constants';
+export type { SystemError } from './internal/errors';
+export type { FdLike } from './internal/validate';
+export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type StartOptions, type WaitOptions } from './readiness/epoll';
 export {
   AF_INET, AF_INET6, AF_UNIX, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
   close, pipe, read, setBlocking, socketpair, write,
   type FdOptions, type SocketPairOptions,
-} from './fd';
-export * from './socket';
-export { Poll, type PollEvent } from './poll';
-export { FD_SETSIZE, select } from './select';
+} from './fd/fd';
+export * from './fd/socket';
+export { Poll, type PollEvent } from './readiness/poll';
+export { FD_SETSIZE, select } from './readiness/select';
 export {
-  BaseSelector, BaseSelectorImpl, DefaultSelector, EVENT_READ, EVENT_WRITE, EpollSelector, PollLikeSelector,
-  PollSelector, SelectSelector, SelectorKey,
-  type Poller, type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
-} from './selectors';
-export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './eventfd';
-export * from './timerfd';
-export * from './inotify';
+  BaseSelector, EVENT_READ, EVENT_WRITE, SelectorKey,
+  type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
+} from './selectors/base';
+export { DefaultSelector, EpollSelector, PollSelector, SelectSelector } from './selectors/backends';
+export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './fd/eventfd';
+export * from './fd/timerfd';
+export * from './fd/inotify';

@@ -25,10 +25,10 @@
  *
  * @module
  */
-import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP } from '../constants';
-import { Epoll as CoreEpoll, type EpollListener } from '../epoll';
-import { invalidArgType } from '../errors';
-import { toFd, validateMask } from '../validate';
+import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP } from '../readiness/constants';
+import { Epoll as CoreEpoll, type EpollListener } from '../readiness/epoll';
+import { invalidArgType } from '../internal/errors';
+import { toFd, validateMask } from '../internal/validate';
 
 /**
  * Called from the event loop with `(null, fd, events)` for each ready fd. The

@@ -3,22 +3,14 @@
  * a read returns into `{ wd, mask, cookie, name }`; names are file names as
  * bytes (Linux has no encoding), given as UTF-8 text plus the raw bytes.
  */
-import { endianness } from 'node:os';
-import { check, invalidArgType, invalidArgValue } from './errors';
-import { maskNames, nameTable } from './bitnames';
+import { check, invalidArgType, invalidArgValue } from '../internal/errors';
+import { maskNames, nameTable } from '../internal/names';
 import { fdFlags, read, type FdOptions } from './fd';
-import { raw } from './native';
-import { type FdLike, toFd, validateInt, validateMask } from './validate';
+import { native } from '../internal/binding';
+import { readI32, readU32 } from '../internal/bytes';
+import { type FdLike, toFd, validateInt, validateMask } from '../internal/validate';
 
-interface InotifyBinding {
-  fdkindConstants: Record<string, number>;
-  inotifyInit1(flags: number): number;
-  inotifyAddWatch(fd: number, path: Buffer, mask: number): number;
-  inotifyRmWatch(fd: number, wd: number): number;
-}
-
-const b = raw as InotifyBinding;
-const k = b.fdkindConstants;
+const k = native.fdkindConstants;
 
 // Events (watch masks and reported masks).
 /** IN_ACCESS: a file was read (read(2), execve(2)...). */
@@ -80,7 +72,6 @@ const HEADER = k.SIZEOF_INOTIFY_EVENT!; // int wd; u32 mask, cookie, len
 /** The least buffer size for `inotifyRead` that always holds at least one event (header + longest name + NUL). */
 export const INOTIFY_MIN_BUFFER: number = HEADER + k.NAME_MAX! + 1;
 
-const LE = endianness() === 'LE';
 const scratch = Buffer.alloc(64 * 1024);
 
 const TABLE = nameTable(k, ['IN_ACCESS', 'IN_MODIFY', 'IN_ATTRIB', 'IN_CLOSE_WRITE', 'IN_CLOSE_NOWRITE', 'IN_OPEN',
@@ -111,7 +102,7 @@ export interface InotifyEvent {
  */
 export function inotifyInit(options?: FdOptions): number {
   const [nonblock, cloexec] = fdFlags(options);
-  return check(b.inotifyInit1((nonblock ? IN_NONBLOCK : 0) | (cloexec ? IN_CLOEXEC : 0)), 'inotify_init1');
+  return check(native.inotifyInit1((nonblock ? IN_NONBLOCK : 0) | (cloexec ? IN_CLOEXEC : 0)), 'inotify_init1');
 }
 
 /**
@@ -138,7 +129,7 @@ export function inotifyAddWatch(fd: FdLike, path: string | Buffer, mask: number)
   const m = validateMask(mask, 'mask');
   const cpath = Buffer.alloc(bytes.length + 1); // NUL-terminated for the kernel
   bytes.copy(cpath);
-  return check(b.inotifyAddWatch(n, cpath, m), 'inotify_add_watch');
+  return check(native.inotifyAddWatch(n, cpath, m), 'inotify_add_watch');
 }
 
 /**
@@ -151,7 +142,7 @@ export function inotifyAddWatch(fd: FdLike, path: string | Buffer, mask: number)
 export function inotifyRmWatch(fd: FdLike, wd: number): void {
   const n = toFd(fd);
   const w = validateInt(wd, 'wd', 0, 0x7fffffff);
-  check(b.inotifyRmWatch(n, w), 'inotify_rm_watch');
+  check(native.inotifyRmWatch(n, w), 'inotify_rm_watch');
 }
 
 /**
@@ -173,10 +164,10 @@ export function inotifyRead(fd: FdLike, buf?: Uint8Array): InotifyEvent[] | null
   if (n === null) return null;
   const events: InotifyEvent[] = [];
   for (let at = 0; at + HEADER <= n; ) {
-    const wd = LE ? view.readInt32LE(at) : view.readInt32BE(at);
-    const mask = LE ? view.readUInt32LE(at + 4) : view.readUInt32BE(at + 4);
-    const cookie = LE ? view.readUInt32LE(at + 8) : view.readUInt32BE(at + 8);
-    const len = LE ? view.readUInt32LE(at + 12) : view.readUInt32BE(at + 12);
+    const wd = readI32(view, at);
+    const mask = readU32(view, at + 4);
+    const cookie = readU32(view, at + 8);
+    const len = readU32(view, at + 12);
     const start = at + HEADER;
     const end = Math.min(start + len, n);
     const nul = view.indexOf(0, start);

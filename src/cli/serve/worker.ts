@@ -6,8 +6,8 @@
  * Messages from main: 'pause', 'resume' (stdout's backpressure) and 'stop'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Logger } from './log';
-import { ByteQueue } from './output';
+import { Logger } from '../log';
+import { ByteQueue } from '../writer';
 import type { WorkerData } from './serve';
 import { Server } from './server';
 

@@ -3,10 +3,10 @@
  * caller-given Buffers. Non-blocking and close-on-exec by default; EAGAIN is
  * `null`, never an exception.
  */
-import { invalidateFd } from './epoll';
-import { check, checkAgain } from './errors';
-import { native } from './native';
-import { type FdLike, toFd, validateBool, validateInt, validateOptions, validateRange } from './validate';
+import { willClose } from '../internal/close-hook';
+import { check, checkAgain } from '../internal/errors';
+import { native } from '../internal/binding';
+import { type FdLike, toFd, validateBool, validateInt, validateOptions, validateRange } from '../internal/validate';
 
 const c = native.fdConstants;
 /** open(2)/fcntl(2) flag: reads and writes never block (they return null instead). */
@@ -101,7 +101,7 @@ export function write(fd: FdLike, buf: ArrayBufferView, offset?: number, length?
  */
 export function close(fd: FdLike): void {
   const n = toFd(fd);
-  invalidateFd(n);
+  willClose(n);
   check(native.close(n), 'close');
 }
 

@@ -13,19 +13,14 @@
  */
 import { inspect } from 'node:util';
 
-import { EPOLLIN, EPOLLOUT, POLLIN, POLLOUT } from './constants';
-import { Epoll, type EpollEvent, type WaitOptions } from './epoll';
-import { closedError, keyError, outOfRange } from './errors';
-import { Poll } from './poll';
-import { FD_SETSIZE, selectFds } from './select';
-import { type FdLike, toFd, validateFunction, validateInt, validateTimeout } from './validate';
+import { closedError, keyError, outOfRange } from '../internal/errors';
+import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
 
 /** Interest in reading (or end of file / hang-up). */
 export const EVENT_READ = 1;
 /** Interest in writing. */
 export const EVENT_WRITE = 2;
 const EVENT_ALL = EVENT_READ | EVENT_WRITE;
-const EMPTY = new Int32Array(0);
 
 /** A registration: the object given, its fd, the events wanted and the caller's data. Immutable. */
 export class SelectorKey<T = unknown> {
@@ -79,6 +74,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
    * @param events EVENT_READ, EVENT_WRITE, or both
    * @returns the new key
    * @throws TypeError ERR_INVALID_ARG_TYPE for a fileobj that is not an FdLike, events not an integer
+   *   (NaN, Infinity, 1.5... are not)
    * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than
    *   EVENT_READ | EVENT_WRITE; for SelectSelector, an fd >= FD_SETSIZE
    * @throws Error ERR_IOREADY_KEY if the fd is already registered (Python's KeyError)
@@ -111,8 +107,8 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
 
   /**
    * Wait until some registered fds are ready, blocking the thread.
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
+   * @param timeoutMs undefined, null or Infinity: forever; <= 0 (-Infinity too):
+   *   return at once; fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest (a hang-up or error counts as both READ and WRITE); `[]` on timeout
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
@@ -213,8 +209,8 @@ function validateEvents(events: unknown): number {
   return ev;
 }
 
-/** Python's timeout for select(): undefined/null blocks (-1), <= 0 is 0, fractions round up. */
-function selectorTimeout(timeoutMs: unknown): number {
+/** @internal Python's timeout for select(): undefined/null blocks (-1), <= 0 is 0, fractions round up. */
+export function selectorTimeout(timeoutMs: unknown): number {
   if (typeof timeoutMs === 'number' && timeoutMs <= 0) return 0;
   return validateTimeout(timeoutMs);
 }
@@ -225,9 +221,11 @@ function isSystemError(err: unknown): boolean {
 }
 
 /**
- * The fd -> key bookkeeping every backend shares. A backend implements
- * select() and mirrors keys into the kernel through _add, _remove and
- * _change; this class keeps user space and kernel in agreement around them.
+ * The fd -> key bookkeeping every backend shares (CPython's private
+ * _BaseSelectorImpl). A backend implements select() and mirrors keys into the
+ * kernel through _add, _remove and _change; this class keeps user space and
+ * kernel in agreement around them. Not exported from the package.
+ * @internal
  */
 export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   /** fd -> key: the selector's registrations. */
@@ -334,7 +332,10 @@ export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   }
 }
 
-/** What a poll-like backend needs from its kernel object (Epoll and Poll both fit). */
+/**
+ * What a poll-like backend needs from its kernel object (Epoll and Poll both fit).
+ * @internal
+ */
 export interface Poller {
   /**
    * Start watching `fd` for `events`, in the poller's own flags (EPOLLIN/POLLIN...).
@@ -353,7 +354,11 @@ export interface Poller {
   unregister(fd: number): void;
 }
 
-/** The family of selectors over a poll-style object: epoll(7) and poll(2). */
+/**
+ * The family of selectors over a poll-style object: epoll(7) and poll(2)
+ * (CPython's private _PollLikeSelector). Not exported from the package.
+ * @internal
+ */
 export abstract class PollLikeSelector<T, P extends Poller> extends BaseSelectorImpl<T> {
   /** The kernel-facing object. */
   protected readonly _poller: P;
@@ -408,227 +413,3 @@ export abstract class PollLikeSelector<T, P extends Poller> extends BaseSelector
   }
 }
 
-/**
- * The epoll(7) selector, and the default on Linux. Besides Python's blocking
- * select(), it delivers readiness on the Node event loop: start()/stop(),
- * wait() and events(), through Epoll's own.
- */
-export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
-  /** @throws SystemError EMFILE/ENFILE when out of fds */
-  constructor() {
-    super(new Epoll(), EPOLLIN, EPOLLOUT);
-  }
-
-  /**
-   * The epoll fd.
-   * @returns the fd (owned by the selector: close() closes it)
-   * @throws Error ERR_IOREADY_CLOSED once closed
-   */
-  fileno(): number {
-    this._checkOpen();
-    return this._poller.fd;
-  }
-
-  select(timeoutMs?: number): Array<SelectorEvent<T>> {
-    this._checkOpen();
-    const timeout = selectorTimeout(timeoutMs);
-    return this._ready(this._poller.poll(timeout, Math.max(this._fdToKey.size, 1)));
-  }
-
-  /**
-   * Deliver readiness from the event loop: `listener(key, events)` for each
-   * ready registration, no thread blocked. Calling start() again replaces
-   * the listener. Unregistering during a batch drops that fd's pending events.
-   * A listener that throws does not stop the watch: the error surfaces as an
-   * 'uncaughtException' (as Epoll.start).
-   * @returns this selector
-   * @throws TypeError ERR_INVALID_ARG_TYPE if listener is not a function;
-   *   Error ERR_IOREADY_CLOSED once closed
-   */
-  start(listener: SelectorListener<T>): this {
-    this._checkOpen();
-    const fn = validateFunction<SelectorListener<T>>(listener, 'listener');
-    const map = this._fdToKey;
-    this._poller.start((fd, flags) => {
-      const key = map.get(fd);
-      if (key === undefined) return;
-      const events = this._events(flags) & key.events;
-      if (events !== 0) fn(key, events);
-    });
-    return this;
-  }
-
-  /**
-   * Stop delivering to the listener (pending wait()s and events() go on).
-   * @returns this selector
-   * @throws Error ERR_IOREADY_CLOSED once closed
-   */
-  stop(): this {
-    this._checkOpen();
-    this._poller.stop();
-    return this;
-  }
-
-  /**
-   * A started watch keeps the process alive (the default).
-   * @returns this selector
-   * @throws Error ERR_IOREADY_CLOSED once closed
-   */
-  ref(): this {
-    this._checkOpen();
-    this._poller.ref();
-    return this;
-  }
-
-  /**
-   * Let the process exit even while watching.
-   * @returns this selector
-   * @throws Error ERR_IOREADY_CLOSED once closed
-   */
-  unref(): this {
-    this._checkOpen();
-    this._poller.unref();
-    return this;
-  }
-
-  /**
-   * The next ready registrations, from the event loop. Never throws: every
-   * error is a rejection of the promise.
-   * @param timeoutMs resolve with `[]` after this long (undefined or null: never;
-   *   <= 0: at the next turn of the event loop)
-   * @param options   `{ signal }`: an AbortSignal that rejects the wait
-   * @returns a promise of `[key, events]` for each ready registration, rejected
-   *   with ERR_IOREADY_CLOSED if closed (before or meanwhile), with an AbortError
-   *   (ABORT_ERR) if `options.signal` aborts, with ERR_INVALID_ARG_TYPE for a
-   *   timeoutMs that is not a number or a bad options object, or with
-   *   ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms
-   */
-  async wait(timeoutMs?: number, options?: WaitOptions): Promise<Array<SelectorEvent<T>>> {
-    this._checkOpen();
-    let timeout = selectorTimeout(timeoutMs);
-    const deadline = timeout >= 0 ? performance.now() + timeout : Infinity;
-    for (;;) {
-      const batch = await this._poller.wait(timeout, options);
-      const ready = this._ready(batch);
-      // A batch of fds all unregistered meanwhile is no answer: wait on for the time left.
-      if (ready.length !== 0 || batch.length === 0 || this.closed) return ready;
-      if (deadline !== Infinity) timeout = Math.max(0, Math.ceil(deadline - performance.now()));
-    }
-  }
-
-  /**
-   * Batches of ready registrations as an async iterator, until close()
-   * (which ends it).
-   * @returns an async iterator of `[key, events]` arrays, never empty
-   * @throws Error ERR_IOREADY_CLOSED if already closed
-   */
-  events(): AsyncIterableIterator<Array<SelectorEvent<T>>> {
-    this._checkOpen();
-    const source: AsyncIterableIterator<EpollEvent[]> = this._poller.events();
-    const iterator: AsyncIterableIterator<Array<SelectorEvent<T>>> = {
-      next: async (): Promise<IteratorResult<Array<SelectorEvent<T>>>> => {
-        for (;;) {
-          const r = await source.next();
-          if (r.done) return { done: true, value: undefined };
-          const ready = this._ready(r.value);
-          if (ready.length !== 0) return { done: false, value: ready };
-        }
-      },
-      return: async (): Promise<IteratorResult<Array<SelectorEvent<T>>>> => {
-        await source.return?.();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
-  }
-
-  override close(): void {
-    if (this.closed) return;
-    try {
-      this._poller.close();
-    } finally {
-      super.close();
-    }
-  }
-}
-
-/** The poll(2) selector: no kernel object, no fd limit. */
-export class PollSelector<T = unknown> extends PollLikeSelector<T, Poll> {
-  constructor() {
-    super(new Poll(), POLLIN, POLLOUT);
-  }
-
-  select(timeoutMs?: number): Array<SelectorEvent<T>> {
-    this._checkOpen();
-    return this._ready(this._poller.poll(selectorTimeout(timeoutMs)));
-  }
-}
-
-/** The select(2) selector: fds must be below FD_SETSIZE (1024). */
-export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
-  readonly #readers = new Set<number>();
-  readonly #writers = new Set<number>();
-  /** The sets packed for select(2), or null after a change. */
-  #packed: [read: Int32Array, write: Int32Array] | null = null;
-
-  /** @throws RangeError ERR_OUT_OF_RANGE for an fd >= FD_SETSIZE (select(2) cannot name it) */
-  protected _add(key: SelectorKey<T>): void {
-    if (key.fd >= FD_SETSIZE) throw outOfRange('fd', `< ${FD_SETSIZE} (FD_SETSIZE) for SelectSelector: use PollSelector or EpollSelector`, key.fd);
-    if (key.events & EVENT_READ) this.#readers.add(key.fd);
-    if (key.events & EVENT_WRITE) this.#writers.add(key.fd);
-    this.#packed = null;
-  }
-
-  protected _remove(key: SelectorKey<T>): void {
-    this.#readers.delete(key.fd);
-    this.#writers.delete(key.fd);
-    this.#packed = null;
-  }
-
-  /**
-   * Wait until some registered fds are ready, blocking the thread (select(2)).
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
-   * @returns `[key, events]` for each ready registration, events within the
-   *   key's interest; `[]` on timeout. A regular file is always ready.
-   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
-   *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
-   *   Error ERR_IOREADY_CLOSED once closed; SystemError EBADF if a registered fd
-   *   was closed, as Python's. Known gap: the kernel does not check a closed fd
-   *   beyond the end of the process's fd table (which grows in powers of two from
-   *   64); such an fd is never EBADF and is reported ready whenever another fd is.
-   */
-  select(timeoutMs?: number): Array<SelectorEvent<T>> {
-    this._checkOpen();
-    const timeout = selectorTimeout(timeoutMs);
-    const [rSet, wSet] = (this.#packed ??= [Int32Array.from(this.#readers), Int32Array.from(this.#writers)]);
-    // select(2) reports in place: hand it copies and keep the packed sets.
-    const r = rSet.slice();
-    const w = wSet.slice();
-    const ready: Array<SelectorEvent<T>> = [];
-    if (selectFds(r, w, EMPTY, timeout) === 0) return ready;
-    const found = new Map<number, number>();
-    for (const fd of r) if (fd !== -1) found.set(fd, EVENT_READ);
-    for (const fd of w) if (fd !== -1) found.set(fd, (found.get(fd) ?? 0) | EVENT_WRITE);
-    for (const [fd, events] of found) {
-      const key = this._fdToKey.get(fd);
-      if (key !== undefined && (events & key.events) !== 0) ready.push([key, events & key.events]);
-    }
-    return ready;
-  }
-
-  override close(): void {
-    super.close();
-    this.#readers.clear();
-    this.#writers.clear();
-    this.#packed = null;
-  }
-}
-
-/** The best selector on this platform: epoll on Linux. */
-export const DefaultSelector = EpollSelector;
-/** The best selector on this platform: epoll on Linux. */
-export type DefaultSelector<T = unknown> = EpollSelector<T>;

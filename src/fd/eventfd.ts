@@ -3,19 +3,13 @@
  * way to wake an Epoll from another part of the program or a worker thread.
  * Values are bigints (the counter holds up to 2^64 - 2).
  */
-import { endianness } from 'node:os';
-import { check, invalidArgType, outOfRange, invalidArgValue } from './errors';
+import { check, invalidArgType, outOfRange, invalidArgValue } from '../internal/errors';
 import { fdFlags, read, write, type FdOptions } from './fd';
-import { raw } from './native';
-import { type FdLike, validateBool, validateInt, validateOptions } from './validate';
+import { native } from '../internal/binding';
+import { readU64 as hostU64, writeU64 } from '../internal/bytes';
+import { type FdLike, validateBool, validateInt, validateOptions } from '../internal/validate';
 
-interface EventfdBinding {
-  fdkindConstants: Record<string, number>;
-  eventfd(initval: number, flags: number): number;
-}
-
-const b = raw as EventfdBinding;
-const k = b.fdkindConstants;
+const k = native.fdkindConstants;
 /** eventfd flag: semaphore mode, each read takes 1 (`options.semaphore`). */
 export const EFD_SEMAPHORE: number = k.EFD_SEMAPHORE!;
 /** eventfd flag: reads and writes never block (`options.nonblock`, on by default). */
@@ -26,7 +20,6 @@ export const EFD_CLOEXEC: number = k.EFD_CLOEXEC!;
 /** The largest value the counter can hold (and `eventfdWrite` can add). */
 export const EVENTFD_MAX: bigint = 0xfffffffffffffffen;
 
-const LE = endianness() === 'LE';
 /** 8 bytes: the counter as read(2)/write(2) exchange it, in host byte order. */
 const cell = Buffer.alloc(8);
 
@@ -53,7 +46,7 @@ export function eventfd(initval = 0, options?: EventfdOptions): number {
   const [nonblock, cloexec] = fdFlags(options);
   const semaphore = validateBool(validateOptions<EventfdOptions>(options).semaphore, 'options.semaphore', false);
   const flags = (semaphore ? EFD_SEMAPHORE : 0) | (nonblock ? EFD_NONBLOCK : 0) | (cloexec ? EFD_CLOEXEC : 0);
-  return check(b.eventfd(init, flags), 'eventfd');
+  return check(native.eventfd(init, flags), 'eventfd');
 }
 
 /**
@@ -73,7 +66,7 @@ export function readU64(fd: FdLike): bigint | null {
   if (n === null) return null;
   // An eventfd or timerfd always gives 8 bytes; anything else is not one.
   if (n !== 8) throw invalidArgValue('fd', fd, `is not an eventfd or timerfd (read gave ${n} bytes, not 8)`);
-  return LE ? cell.readBigUInt64LE(0) : cell.readBigUInt64BE(0);
+  return hostU64(cell, 0);
 }
 
 /**
@@ -90,7 +83,6 @@ export function eventfdWrite(fd: FdLike, value: bigint | number): boolean {
   else if (typeof value === 'number') v = BigInt(validateInt(value, 'value', 0, Number.MAX_SAFE_INTEGER));
   else throw invalidArgType('value', 'of type bigint or number', value);
   if (v < 0n || v > EVENTFD_MAX) throw outOfRange('value', `>= 0 && <= ${EVENTFD_MAX}`, value);
-  if (LE) cell.writeBigUInt64LE(v, 0);
-  else cell.writeBigUInt64BE(v, 0);
+  writeU64(cell, v, 0);
   return write(fd, cell) !== null;
 }

@@ -5,27 +5,16 @@
  *   loop's own thread (native/watch.c). No extra thread.
  * - 'thread' (Bun, whose libuv functions abort; Deno, whose uv_poll emulation
  *   is not level-triggered, so a batch left unread would never be reported
- *   again): a thread blocked in poll()
- *   hands each batch to JS through a thread-safe function and waits until JS
- *   has processed it (native/thread_watch.c).
+ *   again): a thread blocked in poll() hands each batch to JS through a
+ *   thread-safe function and waits until JS has processed it
+ *   (native/thread_watch.c).
  *
  * Both deliver the same `callback(n)` into the same Int32Array, so Epoll does
  * not know which one runs. `IOREADY_WATCH=thread` (or `uv`) in the environment
  * overrides the choice, which lets the thread path be tested under Node.
  */
-import { invalidArgValue } from './errors';
-import { native, raw, type NativeHandle } from './native';
-
-/** An opaque native thread watch (an external). */
-interface ThreadWatch {
-  readonly __brand: 'ioready.threadWatch';
-}
-
-interface ThreadBinding {
-  threadWatchStart(epfd: number, out: Int32Array, callback: (n: number) => void, ref: boolean): ThreadWatch | number;
-  threadWatchStop(t: ThreadWatch): number;
-  threadWatchRef(t: ThreadWatch, ref: boolean): number;
-}
+import { invalidArgValue } from '../internal/errors';
+import { native, type NativeHandle, type ThreadWatch } from '../internal/binding';
 
 /** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
 export interface WatchBridge {
@@ -46,7 +35,6 @@ const uvBridge: WatchBridge = {
   close: (h) => native.handleClose(h),
 };
 
-const tb = raw as ThreadBinding;
 interface ThreadState {
   refd: boolean;
   watch: ThreadWatch | null;
@@ -63,7 +51,7 @@ const threadBridge: WatchBridge = {
   start(h, epfd, out, callback) {
     const s = threadState(h);
     if (s.watch !== null) return 0;
-    const w = tb.threadWatchStart(epfd, out, callback, s.refd);
+    const w = native.threadWatchStart(epfd, out, callback, s.refd);
     if (typeof w === 'number') return w;
     s.watch = w;
     return 0;
@@ -73,14 +61,14 @@ const threadBridge: WatchBridge = {
     if (s?.watch) {
       const w = s.watch;
       s.watch = null;
-      tb.threadWatchStop(w); // joins the thread: nothing reads the epoll fd afterwards
+      native.threadWatchStop(w); // joins the thread: nothing reads the epoll fd afterwards
     }
     return 0;
   },
   ref(h, ref) {
     const s = threadState(h);
     s.refd = ref;
-    if (s.watch !== null) tb.threadWatchRef(s.watch, ref);
+    if (s.watch !== null) native.threadWatchRef(s.watch, ref);
     return 0;
   },
   close(h) {

@@ -8,14 +8,9 @@
 import { constants as osConstants } from 'node:os';
 
 import { POLLIN } from './constants';
-import { check, errnoError, type SystemError } from './errors';
-import { raw } from './native';
-import { type FdLike, toFd, validateInt, validateTimeout } from './validate';
-
-interface PollBinding {
-  pollWait(fds: Int32Array, nfds: number, timeoutMs: number, out: Int32Array): number;
-}
-const b = raw as PollBinding;
+import { check, errnoError, type SystemError } from '../internal/errors';
+import { native } from '../internal/binding';
+import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
 
 /** One ready fd: `[fd, revents]`. */
 export type PollEvent = [fd: number, revents: number];
@@ -87,7 +82,7 @@ export class Poll {
   /**
    * Wait until a registered fd is ready, blocking the thread (as Python's).
    * With nothing registered it just sleeps for the timeout.
-   * @param timeoutMs undefined, null or negative: forever; 0: return at once;
+   * @param timeoutMs undefined, null, negative or Infinity: forever; 0: return at once;
    *   fractions round up (0.1 waits at least 1 ms). EINTR is retried with the
    *   time that remains.
    * @returns `[fd, revents]` for each fd with non-zero revents (POLLNVAL for a
@@ -101,7 +96,7 @@ export class Poll {
     const timeout = validateTimeout(timeoutMs);
     const fds = (this.#fds ??= this.#pack());
     const nfds = fds.length / 2;
-    const n = check(b.pollWait(fds, nfds, timeout, this.#out), 'poll');
+    const n = check(native.pollWait(fds, nfds, timeout, this.#out), 'poll');
     const out = this.#out;
     const result: PollEvent[] = new Array(n);
     for (let i = 0; i < n; i++) result[i] = [out[2 * i]!, out[2 * i + 1]!];
