@@ -31,6 +31,19 @@ if (!process.execArgv.includes('tsx/cjs')) {
   process.exit(r.status ?? 1);
 }
 
+// dist/ (the built package, which package.test.ts and docs.test.ts load) is built here,
+// once, when missing or older than src/: two test files building it at once would race.
+const newest = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+    const p = path.join(dir, e.name);
+    return Math.max(t, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
+  }, 0);
+const distIndex = path.join(root, 'dist', 'index.mjs');
+if (!fs.existsSync(distIndex) || fs.statSync(distIndex).mtimeMs < newest(path.join(root, 'src'))) {
+  const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+
 const { run } = await import('node:test');
 const reporters = await import('node:test/reporters');
 

@@ -58,7 +58,9 @@ describe('ioready watch', () => {
         [['watch', path.join(dir, 'missing')], 1, new RegExp(`^ioready watch: cannot watch '${dir}/missing': no such file or directory \\(ENOENT\\)\\n$`)],
         [['watch', dir, path.join(dir, 'missing')], 1, /cannot watch '.*missing': no such file or directory \(ENOENT\)\n$/],
         [['watch'], 2, /^ioready watch: nothing to watch: give at least one PATH/],
-        [['watch', '--events', 'create,explode', dir], 2, /^ioready watch: unknown event 'explode' in --events/],
+        [['watch', '--events', 'create,explode', dir], 2, /^ioready watch: unknown event 'explode' in --events \(see 'ioready watch --help'\)\n$/],
+        [['watch', '-e', 'constructor', dir], 2, /^ioready watch: unknown event 'constructor' in --events/],
+        [['watch', '-e'], 2, /^ioready watch: option '-e' needs a value/],
         [['watch', '--frob', dir], 2, /^ioready watch: unknown option '--frob'/],
       ];
       const results = await Promise.all(cases.map(([args]) => runCli(args)));
@@ -68,10 +70,12 @@ describe('ioready watch', () => {
         assert.equal(r.stdout, '');
         assert.match(r.stderr, re);
         assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+        assert.ok((r.stderr.match(/\(see /g) ?? []).length <= 1, `one '(see ...)' at most: ${r.stderr}`);
       });
       const help = await runCli(['watch', '--help']);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^Usage: ioready watch/);
+      for (const opt of ['-r, --recursive', '-e, --events', '-h, --help']) assert.ok(help.stdout.includes(opt), opt);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -505,12 +505,12 @@ describe('misuse: argument errors come before any system call', () => {
 
   test('bad fds', () => {
     withEpoll((ep) => {
-      for (const bad of ['3', 1.5, NaN, null, undefined, {}, { fd: '3' }, { fileno: () => 'x' }, [], 3n, true]) {
+      for (const bad of ['3', 1.5, NaN, Infinity, -Infinity, null, undefined, {}, { fd: '3' }, { fileno: () => 'x' }, [], 3n, true]) {
         assert.throws(() => ep.register(bad as never), TYPE, String(bad));
         assert.throws(() => ep.modify(bad as never, EPOLLIN), TYPE);
         assert.throws(() => ep.unregister(bad as never), TYPE);
       }
-      for (const bad of [-1, -100, 2 ** 31, Infinity, -Infinity, { fd: -1 }, { fileno: () => -5 }]) {
+      for (const bad of [-1, -100, 2 ** 31, { fd: -1 }, { fileno: () => -5 }]) {
         assert.throws(() => ep.register(bad as never), RANGE, String(bad));
       }
     });
@@ -603,6 +603,7 @@ describe('constants and names', () => {
     assert.equal(eventNames(0xffffffff).length, 32);
     assert.throws(() => eventNames('1' as never), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => eventNames(1, 'kqueue' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => eventNames(1, 'constructor' as never), { code: 'ERR_INVALID_ARG_TYPE' }, "Object's names are no tables");
   });
 });
 

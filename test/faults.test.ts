@@ -46,10 +46,10 @@ const leakCheckAtEnd = fdLeakCheck();
 
 /** A listener on 127.0.0.1, a client connected to it and the accepted server end. */
 function tcpPair(): { listener: number; client: number; server: number } {
-  const listener = socket('ipv4');
+  const listener = socket('IPv4');
   bind(listener, '127.0.0.1', 0);
   listen(listener, 16);
-  const client = socket('ipv4');
+  const client = socket('IPv4');
   connect(client, '127.0.0.1', localAddress(listener).port);
   // The handshake completes in the kernel: wait for the listener to be readable.
   const [ready] = select([listener], [], [], failsafe(10_000));

@@ -108,7 +108,7 @@ describe('Poll: test_poll.py', () => {
       assert.throws(() => p.modify(bad as never, POLLIN), TYPE);
       assert.throws(() => p.unregister(bad as never), TYPE);
     }
-    for (const bad of [-1, -100, 2 ** 31, Infinity, { fd: -1 }, { fileno: () => -5 }]) {
+    for (const bad of [-1, -100, 2 ** 31, { fd: -1 }, { fileno: () => -5 }]) {
       assert.throws(() => p.register(bad as never), RANGE, String(bad));
       assert.throws(() => p.unregister(bad as never), RANGE);
     }
@@ -170,8 +170,8 @@ describe('Poll: test_poll.py', () => {
 
   test('C limits: events outside 0..0xffff and timeouts beyond int32 ms are RangeErrors', () => {
     const p = new Poll();
-    for (const ev of [0x10000, 2 ** 32, 2 ** 64, -1, Infinity]) assert.throws(() => p.register(0, ev), RANGE, String(ev));
-    for (const ev of [1.5, NaN, '1', null]) assert.throws(() => p.register(0, ev as never), TYPE, String(ev));
+    for (const ev of [0x10000, 2 ** 32, 2 ** 64, -1]) assert.throws(() => p.register(0, ev), RANGE, String(ev));
+    for (const ev of [1.5, NaN, Infinity, -Infinity, '1', null]) assert.throws(() => p.register(0, ev as never), TYPE, String(ev));
     p.register(0, POLLIN);
     for (const ev of [0x10000, -1]) assert.throws(() => p.modify(0, ev), RANGE);
     for (const t of [2 ** 31, 2 ** 32, 2 ** 64, NaN]) assert.throws(() => p.poll(t), RANGE, String(t));

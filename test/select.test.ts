@@ -154,10 +154,10 @@ describe('select(): semantics', () => {
   });
 
   test('except: TCP urgent data (MSG_OOB) is an exceptional condition', () => {
-    const srv = socket('ipv4');
+    const srv = socket('IPv4');
     bind(srv, '127.0.0.1', 0);
     listen(srv);
-    const cli = socket('ipv4');
+    const cli = socket('IPv4');
     connect(cli, '127.0.0.1', localAddress(srv).port);
     const [ready] = select([srv], [], [], 5000);
     assert.deepEqual(ready, [srv]);

@@ -381,8 +381,9 @@ function baseSelectorCases(Cls: SelectorClass): void {
   test('misuse: events 0 or unknown bits, non-integer events, non-FdLike fileobjs', (t) => {
     const s = make(t, Cls);
     const [rd] = makeSocketpair(t);
-    for (const bad of [0, 4, 8, -1, 999999, EVENT_READ | 4, 2 ** 31, Infinity]) assert.throws(() => s.register(rd, bad), RANGE, String(bad));
-    for (const bad of [1.5, '1', null, undefined, NaN, 1n]) assert.throws(() => s.register(rd, bad as never), TYPE, String(bad));
+    for (const bad of [0, 4, 8, -1, 999999, EVENT_READ | 4, 2 ** 31]) assert.throws(() => s.register(rd, bad), RANGE, String(bad));
+    // Infinity is not an integer: a TypeError, as CONTRACT.md says (it was a RangeError before).
+    for (const bad of [1.5, '1', null, undefined, NaN, Infinity, -Infinity, 1n]) assert.throws(() => s.register(rd, bad as never), TYPE, String(bad));
     for (const bad of ['3', 1.5, null, undefined, {}, { fd: '3' }, { fileno: () => 'x' }, []]) {
       assert.throws(() => s.register(bad as never, EVENT_READ), TYPE, String(bad));
       assert.throws(() => s.unregister(bad as never), TYPE);
@@ -530,6 +531,18 @@ describe('rolling back what the kernel refuses', () => {
     };
     assert.throws(() => s.modify(rd, EVENT_WRITE), /boom/);
     assert.equal(s.getMap().size, 0);
+  });
+
+  test('SelectSelector: a registered fd that is closed is EBADF at select(), also one beyond the fd table', (t) => {
+    // select(2) alone would report an fd past the end of the fd table as ready.
+    const s = make(t, SelectSelector);
+    const [rd] = makeSocketpair(t);
+    const k = s.register(rd, EVENT_READ | EVENT_WRITE);
+    assert.deepEqual(s.select(0), [[k, EVENT_WRITE]]);
+    s.register(1000, EVENT_READ); // no such fd: the table of this process is smaller
+    assert.throws(() => s.select(0), { code: 'EBADF', syscall: 'select' });
+    s.unregister(1000);
+    assert.deepEqual(s.select(0), [[k, EVENT_WRITE]]);
   });
 
   test('SelectSelector: modify of events goes through the fd sets', (t) => {

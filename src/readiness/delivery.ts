@@ -5,9 +5,9 @@
  *   loop's own thread (native/watch.c). No extra thread.
  * - 'thread' (Bun, whose libuv functions abort; Deno, whose uv_poll emulation
  *   is not level-triggered, so a batch left unread would never be reported
- *   again): a thread blocked in poll()
- *   hands each batch to JS through a thread-safe function and waits until JS
- *   has processed it (native/thread_watch.c).
+ *   again): a thread blocked in poll() hands each batch to JS through a
+ *   thread-safe function and waits until JS has processed it
+ *   (native/thread_watch.c).
  *
  * Both deliver the same `callback(n)` into the same Int32Array, so Epoll does
  * not know which one runs. `IOREADY_WATCH=thread` (or `uv`) in the environment
@@ -15,9 +15,6 @@
  */
 import { invalidArgValue } from '../internal/errors';
 import { native, type NativeHandle, type ThreadWatch } from '../internal/binding';
-
-/** An opaque native thread watch (an external). */
-
 
 /** The operations Epoll needs from a bridge; results are 0 or -errno, as the binding's. */
 export interface WatchBridge {

@@ -75,10 +75,13 @@ function toEvents(out: Int32Array, n: number): EpollEvent[] {
 /** Epolls dispatching a batch right now (close(fd) must invalidate their rest). */
 const dispatching = new Set<Epoll>();
 
+/** Epoll's private #invalidate, for the close hook below (set by the class's static block). */
+let invalidate!: (ep: Epoll, fd: number) => void;
+
 // The toolkit's close(fd): drop the rest of every batch being dispatched for
 // `fd`, as those events belong to a file that is gone, whatever number it has now.
 observeCloses((fd) => {
-  for (const ep of dispatching) ep._invalidate(fd);
+  for (const ep of dispatching) invalidate(ep, fd);
 });
 
 interface Waiter {
@@ -112,6 +115,10 @@ export class Epoll implements Disposable {
   #cursor = 0;
   #count = 0;
 
+  static {
+    invalidate = (ep, fd) => ep.#invalidate(fd);
+  }
+
   /**
    * Create an epoll instance (epoll_create1).
    * @throws TypeError ERR_INVALID_ARG_TYPE for a bad options object
@@ -131,7 +138,8 @@ export class Epoll implements Disposable {
 
   /**
    * Adopt an existing epoll fd: the new object owns it and closes it.
-   * @throws TypeError / RangeError for a bad fd
+   * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an integer
+   *   (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for a negative fd
    */
   static fromFd(fd: number): Epoll {
     // The implementation signature takes an Adopt; the public one does not show it.
@@ -159,6 +167,10 @@ export class Epoll implements Disposable {
 
   /**
    * Watch `fd` for `events` (default EPOLLIN).
+   * @param events EPOLLIN, EPOLLOUT, EPOLLET... as a signed or unsigned 32-bit integer
+   * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or events
+   *   that are not an integer (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for
+   *   a negative fd or events outside 32 bits; Error ERR_IOREADY_CLOSED once closed
    * @throws SystemError EEXIST if already registered, EBADF for a closed fd,
    *   EPERM for a regular file, EINVAL for a bad combination (e.g. EPOLLEXCLUSIVE)
    */
@@ -167,11 +179,12 @@ export class Epoll implements Disposable {
     const n = toFd(fd);
     check(native.epollCtl(this.#fd, EPOLL_CTL_ADD, n, validateMask(events)), 'epoll_ctl');
     // A new registration: whatever the batch still holds for this number is stale.
-    if (this.#count !== 0) this._invalidate(n);
+    if (this.#count !== 0) this.#invalidate(n);
   }
 
   /**
    * Change the events `fd` is watched for (also re-arms EPOLLONESHOT).
+   * @throws TypeError / RangeError for a bad fd or events, as register()
    * @throws SystemError ENOENT if not registered, EBADF, EINVAL
    */
   modify(fd: FdLike, events: number): void {
@@ -183,22 +196,27 @@ export class Epoll implements Disposable {
   /**
    * Stop watching `fd`. Events still pending for it in the batch being
    * delivered are dropped.
+   * @throws TypeError / RangeError for a bad fd, as register()
    * @throws SystemError ENOENT if not registered, EBADF if `fd` is closed
    */
   unregister(fd: FdLike): void {
     this.#checkOpen();
     const n = toFd(fd);
-    if (this.#count !== 0) this._invalidate(n);
+    if (this.#count !== 0) this.#invalidate(n);
     check(native.epollCtl(this.#fd, EPOLL_CTL_DEL, n, 0), 'epoll_ctl');
   }
 
   /**
    * Wait for events, blocking the thread (as Python's epoll.poll).
-   * @param timeoutMs undefined or negative: forever; 0: return at once;
-   *   fractions round up (0.1 waits at least 1 ms)
+   * @param timeoutMs undefined, negative or Infinity: forever; 0: return at once;
+   *   fractions round up (0.1 waits at least 1 ms). EINTR is retried with the
+   *   time that remains.
    * @param maxEvents undefined or -1: as many as are ready, up to EPOLL_MAX_EVENTS
    * @returns the ready `[fd, events]` pairs; `[]` on timeout
-   * @throws RangeError for timeout NaN, maxEvents 0 or < -1
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number, or
+   *   a maxEvents that is not an integer (NaN, Infinity, 1.5...);
+   *   RangeError ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms, or
+   *   maxEvents 0 or < -1; Error ERR_IOREADY_CLOSED once closed
    */
   poll(timeoutMs?: number, maxEvents?: number): EpollEvent[] {
     this.#checkOpen();
@@ -262,9 +280,12 @@ export class Epoll implements Disposable {
 
   /**
    * The next batch of ready events, from the event loop.
-   * @param timeoutMs resolve with `[]` after this long (undefined/negative: never)
-   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed meanwhile,
-   *   or with an AbortError if `options.signal` aborts
+   * @param timeoutMs resolve with `[]` after this long (undefined, negative or
+   *   Infinity: never); fractions round up
+   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed (before or
+   *   meanwhile), with an AbortError if `options.signal` aborts, with
+   *   ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number or bad options,
+   *   or with ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<EpollEvent[]> {
     try {
@@ -365,8 +386,8 @@ export class Epoll implements Disposable {
     this.close();
   }
 
-  /** @internal Drop the rest of the current batch's events for `fd`. */
-  _invalidate(fd: number): void {
+  /** Drop the rest of the current batch's events for `fd`. */
+  #invalidate(fd: number): void {
     const out = this.#out;
     if (out === null) return;
     for (let i = this.#cursor + 1; i < this.#count; i++) {
