@@ -5,3 +5,13 @@
  * symbol as Node 20.4+'s, without changing the global.
  */
 export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('nodejs.dispose')) as typeof Symbol.dispose;
+
+/**
+ * On Node 20.0-20.3 (no Symbol.dispose), also answer to `Symbol.for('Symbol.dispose')`:
+ * the key esbuild's (and so tsx's) lowered `using` looks up when Symbol.dispose is
+ * missing. Elsewhere a no-op.
+ */
+export function aliasDispose(proto: { [DISPOSE](): void }): void {
+  if (Symbol.dispose !== undefined) return;
+  Object.defineProperty(proto, Symbol.for('Symbol.dispose'), { value: proto[DISPOSE], writable: true, configurable: true });
+}

@@ -22,7 +22,7 @@ import {
   validateOptions,
   validateTimeout,
 } from '../internal/validate';
-import { DISPOSE } from '../internal/dispose';
+import { aliasDispose, DISPOSE } from '../internal/dispose';
 
 /** One ready fd: `[fd, events]`. */
 export type EpollEvent = [fd: number, events: number];
@@ -484,4 +484,5 @@ export class Epoll implements Disposable {
     if (failed) throw firstError;
   };
 }
+aliasDispose(Epoll.prototype);
 

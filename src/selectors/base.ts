@@ -15,7 +15,7 @@ import { inspect } from 'node:util';
 
 import { closedError, keyError, outOfRange } from '../internal/errors';
 import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
-import { DISPOSE } from '../internal/dispose';
+import { aliasDispose, DISPOSE } from '../internal/dispose';
 
 /** Interest in reading (or end of file / hang-up). */
 export const EVENT_READ = 1;
@@ -145,6 +145,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
     this.close();
   }
 }
+aliasDispose(BaseSelector.prototype);
 
 /** The read-only face of a selector's fd -> key map. */
 class KeyView<T> implements SelectorMap<T> {
