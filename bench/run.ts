@@ -184,18 +184,18 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
     }
     if (id === 'ioready-start-rounds1') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_BENCH_ROUNDS: '1' } };
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_ROUNDS: '1' } };
     }
     if (id === 'ioready-events') {
       const script = path.join(benchDir, 'peers', 'ioready-wait.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_BENCH_EVENTS: '1' } };
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_EVENTS: '1' } };
     }
     if (id === 'ioready-thread') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
-      return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script], env: { IOREADY_WATCH: 'thread' } };
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_WATCH: 'thread' } };
     }
     const script = path.join(benchDir, 'peers', `${id}.ts`);
-    return { ...peer, available: true, command: [process.execPath, '--import', 'tsx', script] };
+    return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script] };
   });
 }
 

@@ -43,9 +43,15 @@ interface ServerDef {
   env?: NodeJS.ProcessEnv;
 }
 
+const serveOptions = (port: number): string[] => ['--port', `${port}`, '--log-level', 'error', '--backlog', '4096'];
+
 /** `ioready serve` as users run it: tsc's output (compiled by main() into buildDir/dist). */
 const ioreadyServe = (port: number, ...more: string[]): string[] =>
-  [process.execPath, path.join(buildDir, 'dist', 'cli', 'main.js'), 'serve', '--port', `${port}`, '--log-level', 'error', '--backlog', '4096', ...more];
+  [process.execPath, path.join(buildDir, 'dist', 'cli', 'main.js'), 'serve', ...serveOptions(port), ...more];
+
+/** The same with the port shared the way serve does not (EPOLLEXCLUSIVE), through its own starter. */
+const ioreadyServeExclusive = (port: number, ...more: string[]): string[] =>
+  [process.execPath, path.join(here, 'ioready-exclusive.js'), path.join(buildDir, 'dist', 'cli', 'serve', 'serve.js'), ...serveOptions(port), ...more];
 
 const SERVERS: ServerDef[] = [
   { id: 'ioready', label: 'ioready serve', command: (p) => ioreadyServe(p) },
@@ -53,8 +59,7 @@ const SERVERS: ServerDef[] = [
   {
     id: 'ioready-w2x',
     label: 'ioready serve --workers 2 (EPOLLEXCLUSIVE)',
-    command: (p) => ioreadyServe(p, '--workers', '2'),
-    env: { IOREADY_SERVE_BALANCE: 'exclusive' },
+    command: (p) => ioreadyServeExclusive(p, '--workers', '2'),
   },
   { id: 'node-net', label: "Node's net module", command: (p) => [process.execPath, path.join(here, 'net-server.js'), `${p}`] },
   { id: 'python-seed', label: "the seed's Python (fixed)", command: (p) => ['python3', path.join(here, 'seed.py'), `${p}`] },

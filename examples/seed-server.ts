@@ -70,7 +70,7 @@ function _handle_inotify_event(epoll: Epoll, server: number, fd: number, event_t
 }
 
 function _create_server_socket(): number {
-  const s = socket('ipv4', 'stream'); // non-blocking (the seed's setblocking(0)) and close-on-exec
+  const s = socket('IPv4', 'stream'); // non-blocking (the seed's setblocking(0)) and close-on-exec
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, 1);
   bind(s, ..._BINDING);
   listen(s, _MAX_CONNECTION_BACKLOG);

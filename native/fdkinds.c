@@ -66,6 +66,11 @@ static napi_value timerfd_settime_js(napi_env env, napi_callback_info info) {
       !arg_spec4(env, argv[2], &spec))
     return NULL;
   /* SAFETY: spec passed arg_spec4: 4 doubles. */
+  /* Converting a double beyond time_t's range is undefined (32-bit arm saturates, so
+   * 2^31 s would silently become 2^31 - 1 s): refuse what time_t cannot hold. The
+   * limit, 2^31 or 2^63, is exact as a double; the times are >= 0 (checked in TS). */
+  const double time_t_limit = (double)((uint64_t)1 << (sizeof(time_t) * 8 - 1));
+  if (!(spec[0] < time_t_limit && spec[2] < time_t_limit)) return ret_int(env, -EOVERFLOW);
   struct itimerspec next = {
       .it_value = {.tv_sec = (time_t)spec[0], .tv_nsec = (long)spec[1]},
       .it_interval = {.tv_sec = (time_t)spec[2], .tv_nsec = (long)spec[3]},

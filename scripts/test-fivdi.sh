@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Run fivdi/epoll's no-hardware tests against ioready/compat/epoll.
 #
-# fivdi's code is never copied into this repository: the script clones it into
-# a temporary directory (from FIVDI_EPOLL_GIT, a local mirror, or GitHub),
-# rewrites the tests' require('../') / require('../epoll') to our compat module
-# there, and runs them. fivdi's own runner always exits 0, so each test's
-# output is checked here instead: a test passes when it exits 0 within its time
-# limit and prints nothing (fivdi's tests print '*** Error ...' or throw on failure).
+# fivdi's tests come from the `epoll` package itself (a devDependency: its npm tarball
+# ships test/), or from FIVDI_EPOLL_DIR (a checkout of fivdi/epoll). They are copied to
+# a temporary directory, their require('../') / require('../epoll') is rewritten to the
+# module under test there, and they run; nothing of fivdi's is copied into this
+# repository. When neither is there, the script says so and skips (exit 0).
+# fivdi's own runner always exits 0, so each test's output is checked here instead: a
+# test passes when it exits 0 within its time limit and prints nothing (fivdi's tests
+# print '*** Error ...' or throw on failure).
 #
 #   bash scripts/test-fivdi.sh              # against dist/compat/epoll.js (run `npm run build` first)
 #   bash scripts/test-fivdi.sh --reference  # the same tests against fivdi's own package (node_modules/epoll)
@@ -24,20 +26,18 @@ elif [[ ! -f "$target" ]]; then
   exit 2
 fi
 
-src="${FIVDI_EPOLL_GIT:-}"
-if [[ -z "$src" ]]; then
-  for cand in /work/.mirror/fivdi+epoll/repo "$root/.tmp/fivdi-epoll.git"; do
-    if [[ -d "$cand" ]]; then src="$cand"; break; fi
-  done
+src="${FIVDI_EPOLL_DIR:-$root/node_modules/epoll}"
+if [[ ! -f "$src/test/verify-events.js" ]]; then
+  echo "test-fivdi: SKIPPED: no fivdi tests at $src/test (install the devDependencies with 'npm install', or set FIVDI_EPOLL_DIR to a checkout of fivdi/epoll)"
+  exit 0
 fi
-src="${src:-https://github.com/fivdi/epoll.git}"
+rev="$(node -p "require('$src/package.json').version" 2>/dev/null || echo '?')"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ioready-fivdi.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-git clone --quiet --depth 1 "$(if [[ -d "$src" ]]; then echo "file://$src"; else echo "$src"; fi)" "$tmp/epoll" 2>/dev/null ||
-  git clone --quiet "$src" "$tmp/epoll"
-cd "$tmp/epoll/test"
-rev="$(git -C "$tmp/epoll" rev-parse --short HEAD)"
+mkdir "$tmp/test"
+cp "$src"/test/*.js "$tmp/test/"
+cd "$tmp/test"
 
 # Point every require of the package at the module under test.
 sed -i -E "s#require\\('\\.\\./(epoll)?'\\)#require('${target//#/\\#}')#" ./*.js
@@ -51,7 +51,7 @@ fi
 tests=(closed:10 do-almost-nothing:10 verify-events:10 one-shot:10 two-shot:10 no-gc-allowed:30)
 pass=0
 fail=0
-echo "fivdi/epoll@$rev tests against ${target#"$root"/}"
+echo "fivdi/epoll@$rev tests (from ${src#"$root"/}) against ${target#"$root"/}"
 for entry in "${tests[@]}"; do
   name="${entry%%:*}"
   limit="${entry##*:}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The package as users get it: build the prebuilt binary, `npm pack`, install
+# The package as users get it: `npm pack` (its prepack builds the prebuilt binaries), install
 # the tarball into an empty directory with NO compiler or make on PATH, then
 #  - require('ioready') and import('ioready') give the same Epoll class, loaded
 #    from the tarball's prebuilds/ (no build/ directory appears);
@@ -17,19 +17,16 @@ cd "$root"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ioready-pack.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== build, prebuild, pack"
+echo "== build, pack (prepack: scripts/prebuild.sh makes and checks prebuilds/)"
 npm run build --silent
-had_build=0
-[[ -f build/Release/ioready.node ]] && had_build=1
-npm run build:prebuilds --silent >"$tmp/prebuild.log" 2>&1 || { cat "$tmp/prebuild.log"; exit 1; }
-# prebuildify moves the binary out of build/Release/: rebuild it for the working tree's
-# own use (node-gyp-build prefers build/ to prebuilds/, so a later C edit is not shadowed).
-if [[ $had_build -eq 1 ]]; then npm run build:native --silent >"$tmp/native.log" 2>&1 || { cat "$tmp/native.log"; exit 1; }; fi
-tarball="$(npm pack --silent --pack-destination "$tmp" | tail -1)"
+tarball="$(npm pack --silent --pack-destination "$tmp" 2>"$tmp/prebuild.log" | tail -1)" || { cat "$tmp/prebuild.log"; exit 1; }
 tarball="$tmp/$tarball"
 echo "   $(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB"
 tar -tzf "$tarball" >"$tmp/contents"
-grep 'package/prebuilds/linux-x64/.*\.node$' "$tmp/contents" | sed 's/^/   /' || { echo "no prebuilt binary in the tarball" >&2; exit 1; }
+grep 'package/prebuilds/.*\.node$' "$tmp/contents" | sed 's/^/   /'
+for f in linux-x64/node.napi.glibc.node linux-arm64/node.napi.glibc.node linux-arm/node.napi.armv7.glibc.node linux-arm/node.napi.armv6.glibc.node; do
+  grep -qx "package/prebuilds/$f" "$tmp/contents" || { echo "no prebuilds/$f in the tarball" >&2; exit 1; }
+done
 
 # A PATH with everything the system has, except compilers, assemblers, linkers and make.
 bin="$tmp/bin"
@@ -101,6 +98,28 @@ for rt in bun "deno run -A"; do
     echo "   (${rt%% *} not installed: run npm run test:runtimes once to include it)"
   fi
 done
+
+echo "== an arch with no prebuilt binary (npm_config_arch=riscv64, which node-gyp-build honours)"
+# Without a compiler the install fails, saying what to install (scripts/install-check.cjs)...
+other="$tmp/other"
+mkdir -p "$other"
+echo '{ "name": "ioready-consumer", "version": "1.0.0", "private": true }' >"$other/package.json"
+if (cd "$other" && PATH="$bin" npm_config_arch=riscv64 npm install --no-audit --no-fund --loglevel=error "$tarball" >"$tmp/riscv.log" 2>&1); then
+  echo "the install on riscv64 without a compiler succeeded" >&2; exit 1
+fi
+grep -q 'ioready: no prebuilt binary for linux-riscv64 (glibc)' "$tmp/riscv.log" &&
+  grep -q 'ioready: cannot build from source: a C compiler, make not found' "$tmp/riscv.log" &&
+  grep -q 'apt-get install build-essential python3' "$tmp/riscv.log" || { cat "$tmp/riscv.log"; echo "no clear message" >&2; exit 1; }
+sed -n 's/^npm error \(ioready: .*\)/   \1/p' "$tmp/riscv.log"
+# ...and with one (this machine's), it builds from source and loads that build.
+rm -rf "$other/node_modules" "$other/package-lock.json"
+(cd "$other" && npm_config_arch=riscv64 npm install --no-audit --no-fund --loglevel=error "$tarball" >"$tmp/riscv.log" 2>&1) || { cat "$tmp/riscv.log"; exit 1; }
+[[ -f "$other/node_modules/ioready/build/Release/ioready.node" ]] || { echo "no source build on riscv64" >&2; exit 1; }
+(cd "$other" && npm_config_arch=riscv64 node -e "
+  const p = require('node-gyp-build').resolve('node_modules/ioready');
+  if (!p.endsWith('/build/Release/ioready.node')) throw new Error('loaded ' + p);
+  const io = require('ioready'); const ep = new io.Epoll(); ep.close();
+  console.log('ok - with a compiler, the install builds from source: ' + require('node:path').relative(process.cwd(), p));")
 
 echo "== TypeScript consumers (tsc --noEmit)"
 cat >consumer.ts <<'EOF'

@@ -3,7 +3,8 @@
  * Python's semantics, and delivery on the Node event loop.
  *
  * One line per concept module; internals (errors' factories, validators, the
- * binding) stay unexported.
+ * binding, the selectors' shared bases BaseSelectorImpl and PollLikeSelector,
+ * which CPython keeps private too) stay unexported.
  */
 export * from './readiness/constants';
 export type { SystemError } from './internal/errors';
@@ -18,8 +19,8 @@ export * from './fd/socket';
 export { Poll, type PollEvent } from './readiness/poll';
 export { FD_SETSIZE, select } from './readiness/select';
 export {
-  BaseSelector, BaseSelectorImpl, EVENT_READ, EVENT_WRITE, PollLikeSelector, SelectorKey,
-  type Poller, type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
+  BaseSelector, EVENT_READ, EVENT_WRITE, SelectorKey,
+  type SelectorData, type SelectorEvent, type SelectorListener, type SelectorMap,
 } from './selectors/base';
 export { DefaultSelector, EpollSelector, PollSelector, SelectSelector } from './selectors/backends';
 export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './fd/eventfd';

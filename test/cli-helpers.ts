@@ -3,10 +3,11 @@
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { ROOT, sleep } from './helpers';
+import { failsafe, ROOT, TSX, until } from './helpers';
 
 export const MAIN = 'src/cli/main.ts';
-export const NODE_TSX = `${process.execPath} --import tsx`;
+/** This node with tsx, as a shell command prefix. */
+export const NODE_TSX = [process.execPath, ...TSX].join(' ');
 
 export const hasCommand = (name: string): boolean => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
@@ -39,14 +40,58 @@ export class Proc {
       const cmd = `ulimit -n ${opts.ulimit} && exec ${NODE_TSX} ${script} ${args.map(sq).join(' ')}`;
       this.child = spawn('sh', ['-c', cmd], { cwd: ROOT, stdio, env });
     } else {
-      this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio, env });
+      this.child = spawn(process.execPath, [...TSX, script, ...args], { cwd: ROOT, stdio, env });
     }
     this.child.stdout?.on('data', (d: Buffer) => {
       this.#out.push(d);
       this.#outLen += d.length;
+      this.#changed();
     });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.#changed();
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        this.#closed = true;
+        this.#changed();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  #closed = false;
+  #watchers = new Set<() => void>();
+  #changed(): void {
+    for (const w of [...this.#watchers]) w();
+  }
+
+  /**
+   * Resolve with `check()`'s first non-undefined value, tried now and again on each
+   * chunk of the child's output; reject when the child has exited without it, or after
+   * timeoutMs (a failsafe, scaled by IOREADY_TEST_SLOW), with `what` and the logs.
+   */
+  #onOutput<T>(check: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#watchers.delete(watch);
+      };
+      const fail = (why: string): void => {
+        done();
+        reject(new Error(`${why}: ${what()}; stderr:\n${this.stderr.slice(-3000)}`));
+      };
+      const watch = (): void => {
+        const v = check();
+        if (v !== undefined) {
+          done();
+          resolve(v);
+        } else if (this.#closed) fail(`exited (${this.child.exitCode ?? this.child.signalCode})`);
+      };
+      const timer = setTimeout(() => fail(`timed out after ${failsafe(timeoutMs)} ms`), failsafe(timeoutMs));
+      this.#watchers.add(watch);
+      watch();
+    });
   }
 
   get pid(): number {
@@ -64,34 +109,43 @@ export class Proc {
   }
 
   /** Resolve when `re` matches stderr (the logs). */
-  async waitLog(re: RegExp, timeoutMs = 20000): Promise<RegExpMatchArray> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const m = re.exec(this.stderr);
-      if (m) return m;
-      if (this.child.exitCode !== null || Date.now() > end) {
-        throw new Error(`no ${re} in stderr (exit ${this.child.exitCode}):\n${this.stderr.slice(-3000)}`);
-      }
-      await sleep(20);
-    }
+  waitLog(re: RegExp, timeoutMs = 20000): Promise<RegExpMatchArray> {
+    return this.#onOutput(() => re.exec(this.stderr) ?? undefined, () => `no ${re} in stderr`, timeoutMs);
   }
 
   /** Resolve when stdout holds at least `n` bytes. */
   async waitOut(n: number, timeoutMs = 20000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.#outLen < n) {
-      if (Date.now() > end) throw new Error(`stdout has ${this.#outLen} of ${n} bytes`);
-      await sleep(20);
+    await this.#onOutput(() => (this.#outLen >= n ? true : undefined), () => `stdout has ${this.#outLen} of ${n} bytes`, timeoutMs);
+  }
+
+  /**
+   * Resolve when `test()` holds (for what no output announces, e.g. the child's fd count),
+   * checked every few ms; reject after timeoutMs (a failsafe, scaled by IOREADY_TEST_SLOW).
+   */
+  async until(test: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
+    try {
+      await until(test, what, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; stderr:\n${this.stderr.slice(-3000)}`);
     }
   }
 
-  /** Resolve when `test()` holds. */
-  async until(test: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${this.stderr.slice(-3000)}`);
-      await sleep(20);
+  /**
+   * The child's fds whose /proc link matches `re` (default: its sockets, socket:[inode]),
+   * sorted, by identity: the connections a server holds. Unlike a bare fd count, tsx or
+   * Node closing a file of their own meanwhile does not change it.
+   */
+  fds(re = /^socket:/): string[] {
+    const out: string[] = [];
+    for (const fd of fs.readdirSync(`/proc/${this.pid}/fd`)) {
+      try {
+        const t = fs.readlinkSync(`/proc/${this.pid}/fd/${fd}`);
+        if (re.test(t)) out.push(t);
+      } catch {
+        // closed meanwhile
+      }
     }
+    return out.sort();
   }
 
   /** The port from the 'Listening on ...:P' line. */

@@ -32,6 +32,20 @@ function events(p: Proc): string[] {
     });
 }
 
+/** The inodes the child's inotify fds watch (their fdinfo lists one line per watch, ino in hex). */
+function watchedInodes(p: Proc): Set<number> {
+  const inodes = new Set<number>();
+  for (const fd of fs.readdirSync(`/proc/${p.pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${p.pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      for (const m of fs.readFileSync(`/proc/${p.pid}/fdinfo/${fd}`, 'utf8').matchAll(/^inotify wd:\S+ ino:([0-9a-f]+)/gm)) inodes.add(parseInt(m[1]!, 16));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
+}
+
 async function until(p: Proc, want: string): Promise<void> {
   await p.until(() => events(p).includes(want), `${want}; got ${JSON.stringify(events(p))}`, 10000);
 }
@@ -44,7 +58,9 @@ describe('ioready watch', () => {
         [['watch', path.join(dir, 'missing')], 1, new RegExp(`^ioready watch: cannot watch '${dir}/missing': no such file or directory \\(ENOENT\\)\\n$`)],
         [['watch', dir, path.join(dir, 'missing')], 1, /cannot watch '.*missing': no such file or directory \(ENOENT\)\n$/],
         [['watch'], 2, /^ioready watch: nothing to watch: give at least one PATH/],
-        [['watch', '--events', 'create,explode', dir], 2, /^ioready watch: unknown event 'explode' in --events/],
+        [['watch', '--events', 'create,explode', dir], 2, /^ioready watch: unknown event 'explode' in --events \(see 'ioready watch --help'\)\n$/],
+        [['watch', '-e', 'constructor', dir], 2, /^ioready watch: unknown event 'constructor' in --events/],
+        [['watch', '-e'], 2, /^ioready watch: option '-e' needs a value/],
         [['watch', '--frob', dir], 2, /^ioready watch: unknown option '--frob'/],
       ];
       const results = await Promise.all(cases.map(([args]) => runCli(args)));
@@ -54,10 +70,12 @@ describe('ioready watch', () => {
         assert.equal(r.stdout, '');
         assert.match(r.stderr, re);
         assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+        assert.ok((r.stderr.match(/\(see /g) ?? []).length <= 1, `one '(see ...)' at most: ${r.stderr}`);
       });
       const help = await runCli(['watch', '--help']);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^Usage: ioready watch/);
+      for (const opt of ['-r, --recursive', '-e, --events', '-h, --help']) assert.ok(help.stdout.includes(opt), opt);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -111,8 +129,9 @@ describe('ioready watch', () => {
       await until(p, `IN_CLOSE_WRITE ${dir}/pre/deep/c`);
       fs.mkdirSync(path.join(dir, 'new'));
       await until(p, `IN_CREATE,IN_ISDIR ${dir}/new`);
-      // The new directory's watch is added when its IN_CREATE is read: wait a little.
-      await new Promise((r) => setTimeout(r, 200));
+      // The new directory's watch is added when its IN_CREATE is read: wait for the kernel to list it.
+      const ino = fs.statSync(path.join(dir, 'new')).ino;
+      await p.until(() => watchedInodes(p).has(ino), 'a watch on the new directory');
       fs.writeFileSync(path.join(dir, 'new', 'inside'), '');
       await until(p, `IN_CLOSE_WRITE ${dir}/new/inside`);
       fs.renameSync(path.join(dir, 'new'), path.join(dir, 'renamed'));

@@ -11,13 +11,11 @@ import {
   inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch, type InotifyEvent, timerfdCreate,
   pipe, timerfdGettime, timerfdRead, timerfdSettime, write,
 } from '../src/index';
-import { fdFlags, fdSnapshot, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
+import { fdFlags, fdLeakCheck, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
 const NONBLOCK_CLOEXEC = O_NONBLOCK_FLAG | O_CLOEXEC_FLAG;
 
-let leaks: () => string[] = () => [];
-before(async () => (leaks = await fdSnapshot()));
-after(() => assert.deepEqual(leaks(), [], 'every fd the tests opened is closed'));
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('eventfd', () => {
   it('counter mode: writes add up, a read takes the whole value and resets it', () => {
@@ -86,8 +84,8 @@ describe('timerfd', () => {
     try {
       assert.equal(fdFlags(fd) & NONBLOCK_CLOEXEC, NONBLOCK_CLOEXEC);
       assert.equal(timerfdRead(fd), null, 'a disarmed timer has not expired');
+      const t0 = process.hrtime.bigint(); // before arming: a pause between the two cannot inflate the count
       assert.deepEqual(timerfdSettime(fd, 10, 10), { initialMs: 0, intervalMs: 0 });
-      const t0 = process.hrtime.bigint();
       await new Promise((r) => setTimeout(r, 100));
       const count = timerfdRead(fd)!;
       const elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -137,8 +135,54 @@ describe('timerfd', () => {
     }
   });
 
+  it('struct itimerspec: seconds up to 2^31 - 1 and the nanoseconds round-trip exactly; beyond a 32-bit time_t, EOVERFLOW, never clamped', () => {
+    // 32-bit arm has a 32-bit time_t and long (tv_sec, tv_nsec): 16 bytes of itimerspec
+    // there, 32 on 64-bit. A slot read at the wrong offset or width garbles these values.
+    const fd = timerfdCreate();
+    const hour = 3600000;
+    const maxTimeT32 = (2 ** 31 - 1) * 1000 + 0.5; // (2^31 - 1) s + 500000 ns, exact as a double
+    const beyond = 2 ** 31 * 1000 + 0.5;
+    const timeT32 = ['arm', 'ia32', 'mips', 'mipsel', 'ppc'].includes(process.arch);
+    try {
+      timerfdSettime(fd, hour, maxTimeT32);
+      assert.equal(timerfdGettime(fd).intervalMs, maxTimeT32);
+      assert.equal(timerfdSettime(fd, hour, 999.999999).intervalMs, maxTimeT32, 'the old setting, written back');
+      assert.equal(timerfdGettime(fd).intervalMs, 999.999999, '999999999 ns in tv_nsec');
+      let interval: number | NodeJS.ErrnoException;
+      try {
+        timerfdSettime(fd, hour, beyond);
+        interval = timerfdGettime(fd).intervalMs;
+      } catch (err) {
+        interval = err as NodeJS.ErrnoException;
+      }
+      if (typeof interval === 'number') {
+        assert.equal(interval, beyond, 'a 64-bit time_t holds 2^31 s');
+      } else {
+        assert.ok(timeT32, `only a 32-bit time_t refuses 2^31 s (${process.arch}: ${interval.code})`);
+        assert.equal(interval.code, 'EOVERFLOW');
+        assert.equal(interval.syscall, 'timerfd_settime');
+        assert.equal(timerfdGettime(fd).intervalMs, 999.999999, 'a refused setting changes nothing');
+      }
+      // The first expiration goes through the same check (it_value).
+      try {
+        timerfdSettime(fd, beyond);
+        const left = timerfdGettime(fd).initialMs;
+        assert.ok(left > beyond - hour && left <= beyond, `${left} ms left`);
+      } catch (err) {
+        assert.ok(timeT32, `only a 32-bit time_t refuses 2^31 s (${process.arch}: ${String(err)})`);
+        assert.equal((err as NodeJS.ErrnoException).code, 'EOVERFLOW');
+      }
+      // Past 2^53 - 1 s (far past any time_t): refused before any system call, on every arch.
+      assert.throws(() => timerfdSettime(fd, hour, 1e300), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+      assert.throws(() => timerfdSettime(fd, 2 ** 63 * 1000), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    } finally {
+      close(fd);
+    }
+  });
+
   it('rejects bad clocks and times; a non-timer fd is EINVAL', () => {
     assert.throws(() => timerfdCreate('sundial' as 'monotonic'), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => timerfdCreate('toString' as 'monotonic'), { code: 'ERR_INVALID_ARG_VALUE' }, "Object's names are no clocks");
     assert.throws(() => timerfdCreate(999), { code: 'EINVAL', syscall: 'timerfd_create' });
     const fd = timerfdCreate();
     const ev = eventfd();
@@ -336,3 +380,5 @@ describe('eventfdRead and timerfdRead on the wrong kind of fd', () => {
     }
   });
 });
+
+leakCheckAtEnd();

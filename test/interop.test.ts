@@ -118,7 +118,7 @@ describe('interop with fds Node made', () => {
   });
 
   it('a toolkit-accepted connection handed to net.Socket({ fd }): libuv owns it from then on', async () => {
-    const srv = socket('ipv4');
+    const srv = socket('IPv4');
     bind(srv, '127.0.0.1', 0);
     listen(srv);
     const port = localAddress(srv).port;
@@ -149,7 +149,7 @@ describe('interop with fds Node made', () => {
     const server = net.createServer((s) => s.end('served by node'));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const fd = socket('ipv4');
+    const fd = socket('IPv4');
     const ep = new Epoll();
     try {
       connect(fd, '127.0.0.1', (server.address() as net.AddressInfo).port);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { test } from 'node:test';
 import { Proc, connect, sendAll } from './cli-helpers';
-import { sleep } from './helpers';
+import { until } from './helpers';
 
 /** A port free right now (the example takes its port on the command line). */
 async function freePort(): Promise<number> {
@@ -30,15 +30,14 @@ test('the seed server: prints what clients send, in the seed log format, with it
   const port = await freePort();
   const p = new Proc([String(port)], { script: 'examples/seed-server.ts' });
   try {
-    const end = Date.now() + 20000;
-    while (listeners(port).length === 0) {
-      assert.ok(Date.now() < end && p.child.exitCode === null, `not listening: ${p.stderr}`);
-      await sleep(50);
-    }
+    await until(() => listeners(port).length > 0 || p.child.exitCode !== null, `port ${port} listening`, 20000);
+    assert.equal(p.child.exitCode, null, `not listening: ${p.stderr}`);
     // FIX 0.0.0.0: it listens on 127.0.0.1 only.
     assert.deepEqual(listeners(port), [`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`]);
-    await sleep(200);
-    const baseline = p.fdCount();
+    // Its sockets, by identity (tsx may close files of its own meanwhile): the listener, stdio.
+    const baseline = new Set(p.fds());
+    const noConnectionLeft = (): boolean => p.fds().every((t) => baseline.has(t));
+    const accepted = (): number => (p.stderr.match(/ - DEBUG - Received connection: /g) ?? []).length;
 
     await sendAll(port, 'hello\n');
     await p.waitOut(6);
@@ -58,20 +57,26 @@ test('the seed server: prints what clients send, in the seed log format, with it
     assert.deepEqual(p.out.subarray(6 + 1024).toString().split('\n').filter(Boolean).sort(), Array.from({ length: 10 }, (_, i) => `c${i}`));
 
     // FIX hang-ups: closed connections are unregistered and closed, not kept spinning.
-    await p.until(() => p.fdCount() === baseline, 'fds back to baseline', 5000);
+    await p.until(noConnectionLeft, 'every connection closed');
 
     // FIX IN|PRI|OUT: an idle connection costs no CPU (OUT would wake the loop forever).
+    const before = accepted();
     const idle = await connect(port);
-    await sleep(200);
+    await p.until(() => accepted() === before + 1, 'the idle client accepted');
+    const logged = p.stderr.length;
     const t0 = p.cpuTicks();
-    await sleep(1000);
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU time over, not a wait for anything
     const spent = p.cpuTicks() - t0;
     assert.ok(spent < 20, `CPU ticks in 1 s with an idle client: ${spent}`);
-    const lines = p.stderr.split('\n').length;
-    await sleep(300);
-    assert.equal(p.stderr.split('\n').length, lines, 'no events logged while the client is idle');
+    // A barrier: another client's bytes on stdout. Had the idle one been reported (its
+    // events come level-triggered, again and again), the log would name a third fd
+    // besides the listener and this client's.
+    await sendAll(port, 'barrier\n');
+    await p.waitOut(6 + 1024 + 30 + 8);
+    const fds = new Set([...p.stderr.slice(logged).matchAll(/ - DEBUG - Received \((\d+)\): /g)].map((m) => m[1]));
+    assert.ok(fds.size <= 2, `no events for the idle client: ${p.stderr.slice(logged)}`);
     idle.destroy();
-    await p.until(() => p.fdCount() === baseline, 'fds back to baseline', 5000);
+    await p.until(noConnectionLeft, 'every connection closed');
   } finally {
     p.kill('SIGKILL');
   }

@@ -7,25 +7,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   accept, bind, close, connect, Epoll, FD_SETSIZE, listen, localAddress, MSG_OOB, pipe, read, recv, select, send,
   socket, socketpair, write,
 } from '../src/index';
-import { elapsedMs, fdSnapshot, runNode } from './helpers';
+import { elapsedMs, fdLeakCheck, runNode, signalWhenBlocked, whenBlocked } from './helpers';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
 const MSG = Buffer.from('x');
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('select(): test_select.py', () => {
   test('error conditions: not lists, objects that are no fds, a bad timeout', () => {
@@ -160,10 +154,10 @@ describe('select(): semantics', () => {
   });
 
   test('except: TCP urgent data (MSG_OOB) is an exceptional condition', () => {
-    const srv = socket('ipv4');
+    const srv = socket('IPv4');
     bind(srv, '127.0.0.1', 0);
     listen(srv);
-    const cli = socket('ipv4');
+    const cli = socket('IPv4');
     connect(cli, '127.0.0.1', localAddress(srv).port);
     const [ready] = select([srv], [], [], 5000);
     assert.deepEqual(ready, [srv]);
@@ -239,13 +233,14 @@ describe('select(): semantics', () => {
 
   test('undefined and null wait forever, until a child writes', () => {
     const [r, w] = pipe();
-    spawn('sh', ['-c', 'sleep 0.15; echo x; sleep 0.1; echo y'], { stdio: ['ignore', w, 'ignore'] }).unref();
+    // Each child writes once it sees this thread blocked in select().
+    for (const timeout of [undefined, null]) {
+      const child = spawn('sh', ['-c', whenBlocked('poll', 'echo x'), 'sh', String(process.pid)], { stdio: ['ignore', w, 'ignore'] });
+      assert.deepEqual(select([r], [], [], timeout as never), [[r], [], []], `${timeout}: blocked until the child wrote`);
+      read(r, Buffer.alloc(16));
+      child.unref();
+    }
     close(w);
-    const [first, ms] = elapsedMs(() => select([r], [], []));
-    assert.deepEqual(first, [[r], [], []]);
-    assert.ok(ms >= 100, `returned after ${ms} ms, before the child wrote`);
-    read(r, Buffer.alloc(16));
-    assert.deepEqual(select([r], [], [], null as never), [[r], [], []]);
     close(r);
   });
 
@@ -256,11 +251,11 @@ describe('select(): semantics', () => {
       let signals = 0;
       process.on('SIGUSR2', () => { signals++; });
       const [r] = pipe();
-      spawn('sh', ['-c', 'sleep 0.2; kill -USR2 ' + process.pid], { stdio: 'ignore' });
+      spawn('sh', ['-c', ${JSON.stringify(signalWhenBlocked('poll', 1))}, 'sh', String(process.pid)], { stdio: 'ignore' });
       const t0 = process.hrtime.bigint();
       const result = select([r], [], [], 600);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      setTimeout(() => console.log(JSON.stringify({ result, ms, signals })), 100);`;
+      process.on('exit', () => console.log(JSON.stringify({ result, ms, signals })));`;
     const res = await runNode(['-e', script]);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { result: unknown; ms: number; signals: number };
@@ -286,3 +281,5 @@ describe('select(): closed fds', () => {
     }
   });
 });
+
+leakCheckAtEnd();

@@ -1,23 +1,17 @@
 // Epoll on the Node event loop: start/stop/ref/unref/wait/events.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 
 import { close, Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT, pipe, read, write } from '../src/index';
-import { fdCount, isOpen, runNode, fdSnapshot, sleep } from './helpers';
+import { fdCount, isOpen, runNode, fdLeakCheck, loopBarrier, until as untilHolds } from './helpers';
 
 const byte = Buffer.from('x');
 const scratch = Buffer.alloc(64);
 
-/** Resolve when `cond()` holds, polling the event loop; reject after ms. */
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(2);
-  }
-}
+/** Resolve when `cond()` holds, checked every few ms (a failsafe limit: see helpers). */
+const until = (cond: () => boolean): Promise<void> => untilHolds(cond, String(cond));
 
 function eventpollFds(): number {
   return fs.readdirSync('/proc/self/fd').filter((fd) => {
@@ -29,13 +23,7 @@ function eventpollFds(): number {
   }).length;
 }
 
-let leaked: () => string[];
-before(async () => {
-  leaked = await fdSnapshot();
-});
-after(() => {
-  assert.deepEqual(leaked(), [], 'every fd a test opened is closed again');
-});
+const leakCheckAtEnd = fdLeakCheck();
 
 describe('start and stop', () => {
   test('start delivers each ready fd; stop silences; start again resumes', async () => {
@@ -53,13 +41,13 @@ describe('start and stop', () => {
       assert.deepEqual(seen, [[r, EPOLLIN]]);
       assert.equal(ep.stop(), ep);
       write(w, byte);
-      await sleep(50);
+      await loopBarrier();
       assert.equal(seen.length, 1, 'nothing delivered while stopped');
       ep.start((fd, ev) => {
         seen.push([fd, ev]);
         read(fd, scratch);
       });
-      await until(() => seen.length === 2, 1000);
+      await until(() => seen.length === 2);
       assert.deepEqual(seen[1], [r, EPOLLIN], 'the byte written while stopped is reported after start');
     } finally {
       ep.close();
@@ -104,7 +92,6 @@ describe('start and stop', () => {
       });
       write(w, byte);
       await until(() => order.filter((x) => x === 'event').length === 2);
-      await sleep(5);
       assert.deepEqual(order.slice(0, 4), ['event', 'tick', 'micro', 'event']);
     } finally {
       ep.close();
@@ -127,7 +114,7 @@ describe('start and stop', () => {
       });
       write(pipes[1]![1], byte);
       await until(() => got[1]!.length === 1);
-      await sleep(20);
+      await loopBarrier();
       assert.deepEqual(got, [[], [pipes[1]![0]], []]);
     } finally {
       for (const ep of eps) ep.close();
@@ -181,7 +168,7 @@ describe('changes from inside a listener', () => {
         read(fd, scratch);
       });
       await until(() => seen.length >= 1);
-      await sleep(30);
+      await loopBarrier();
       assert.equal(seen.length, 1, `delivered ${JSON.stringify(seen)}`);
     } finally {
       cleanup();
@@ -204,7 +191,7 @@ describe('changes from inside a listener', () => {
         read(fd, scratch);
       });
       await until(() => seen.length >= 1);
-      await sleep(30);
+      await loopBarrier();
       assert.equal(seen.length, 1, `delivered ${JSON.stringify(seen)}`);
     } finally {
       for (const fd of reused) close(fd);
@@ -236,7 +223,7 @@ describe('changes from inside a listener', () => {
         [r, EPOLLIN],
         [r2, EPOLLIN],
       ]);
-      await sleep(30);
+      await loopBarrier();
       assert.equal(seen.length, 2, 'stop() from the listener stopped delivery although r2 is still readable');
       ep.start(() => ep.close());
       await until(() => ep.closed);
@@ -256,7 +243,7 @@ describe('changes from inside a listener', () => {
         ep.stop();
       });
       await until(() => calls >= 1);
-      await sleep(30);
+      await loopBarrier();
       assert.equal(calls, 1);
     } finally {
       cleanup();
@@ -266,12 +253,19 @@ describe('changes from inside a listener', () => {
 
 describe('a listener that throws', () => {
   test('surfaces as uncaughtException after its batch; the watch goes on', async () => {
+    // The next batch's byte is written once both errors have surfaced (so after the
+    // first batch, however slow the machine: a timer could fire before the first batch
+    // and put both bytes in one read). The result is printed at exit, when nothing more
+    // can be delivered.
     const script = `
       const { Epoll, pipe, read, write } = require('./src/index');
       const errors = [];
-      process.on('uncaughtException', (err) => errors.push(err.message));
       const ep = new Epoll();
       const a = pipe(), b = pipe();
+      process.on('uncaughtException', (err) => {
+        errors.push(err.message);
+        if (errors.length === 2) write(a[1], Buffer.from('y'));
+      });
       ep.register(a[0]); ep.register(b[0]);
       write(a[1], Buffer.from('x')); write(b[1], Buffer.from('x'));
       const seen = [];
@@ -280,9 +274,8 @@ describe('a listener that throws', () => {
         read(fd, Buffer.alloc(8));
         if (seen.length <= 2) throw new Error('boom ' + seen.length);
         ep.close();
-        setTimeout(() => console.log(JSON.stringify({ seen: seen.length, errors })), 20);
       });
-      setTimeout(() => write(a[1], Buffer.from('y')), 50);`;
+      process.on('exit', () => console.log(JSON.stringify({ seen: seen.length, errors })));`;
     const res = await runNode(['-e', script]);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { seen: number; errors: string[] };
@@ -312,14 +305,20 @@ describe('ref and unref', () => {
       const [r] = pipe();
       ep.register(r);
       ep.start(() => {})${unref ? '.unref()' : ''};`;
-    const quick = await runNode(['-e', prog(true)], { timeoutMs: 10000 });
+    // An unref()d timer probes whether the process is still there after 300 ms; only the
+    // watch can keep it alive that long (then stop() lets it exit).
+    const probe = "setTimeout(() => { console.log('alive'); ep.stop(); }, 300).unref();";
+    const [quick, held, reffed] = await Promise.all([
+      runNode(['-e', `${prog(true)} ${probe}`], { timeoutMs: 10000 }),
+      runNode(['-e', `${prog(false)} ${probe}`], { timeoutMs: 10000 }),
+      runNode(['-e', `${prog(true)} ep.ref(); ${probe}`], { timeoutMs: 10000 }),
+    ]);
     assert.equal(quick.code, 0, quick.stderr);
-    const held = await runNode(['-e', prog(false)], { timeoutMs: 1500 });
-    assert.equal(held.signal, 'SIGKILL', 'still running when killed after 1.5 s');
-    assert.ok(held.ms >= 1400);
-    const reffed = await runNode(['-e', `${prog(true)} ep.ref(); setTimeout(() => ep.stop(), 300);`], { timeoutMs: 10000 });
-    assert.equal(reffed.code, 0, 'ref() again held it until stop()');
-    assert.ok(reffed.ms >= 300);
+    assert.equal(quick.stdout, '', 'unref()d: exited without waiting for the watch');
+    assert.equal(held.code, 0, held.stderr);
+    assert.equal(held.stdout, 'alive\n', 'a started watch held the process until stop()');
+    assert.equal(reffed.code, 0, reffed.stderr);
+    assert.equal(reffed.stdout, 'alive\n', 'ref() again held it until stop()');
   });
 });
 
@@ -571,7 +570,7 @@ describe('start() options.rounds', () => {
               write(b[1], byte); // the reply makes another watched fd ready at once
             } else {
               order.push('reply');
-              setTimeout(resolve, 10);
+              setImmediate(resolve); // after the 'immediate' queued before it, if it has not run yet
             }
           },
           rounds === undefined ? undefined : { rounds },
@@ -687,18 +686,22 @@ describe('start() options.rounds', () => {
     let calls = 0;
     try {
       ep.register(r);
-      await new Promise<void>((resolve) => {
-        let drains = 0;
-        ep.start((fd) => {
-          calls++;
-          setImmediate(() => {
-            read(fd, scratch);
-            if (++drains < 5) write(w, byte);
-            else resolve();
-          });
+      let drained = 0;
+      ep.start((fd) => {
+        calls++;
+        setImmediate(() => {
+          read(fd, scratch);
+          drained++;
         });
-        write(w, byte);
       });
+      // One byte at a time, each written once the last one was read (two in the pipe
+      // would be one readiness).
+      for (let i = 1; i <= 5; i++) {
+        write(w, byte);
+        await until(() => drained >= i);
+        assert.equal(calls, i, `readiness ${i} delivered once, not again before its setImmediate drained it`);
+      }
+      await loopBarrier();
       assert.equal(calls, 5);
     } finally {
       ep.close();
@@ -719,3 +722,5 @@ describe('start() options.rounds', () => {
     }
   });
 });
+
+leakCheckAtEnd();

@@ -2,13 +2,11 @@
  * The seed's log format, Python's logging default with a name:
  * `2026-11-25 08:34:35,104 - ioready.serve - DEBUG - Received (3): ['EPOLLIN']`
  * (local time, as `%(asctime)s`). Lines go to stderr, gathered while the
- * current callback runs and written at its end, cut into pieces of at most
- * PIPE_BUF bytes on line boundaries so that lines from several threads never
- * interleave inside a line.
+ * current callback runs and written at its end (FdWriter.writeSync), cut into
+ * pieces of at most PIPE_BUF bytes on line boundaries so that lines from
+ * several threads never interleave inside a line.
  */
-import { EPOLLOUT } from '../readiness/constants';
-import { Epoll } from '../readiness/epoll';
-import { write } from '../fd/fd';
+import { FdWriter } from './writer';
 
 export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40 } as const;
 export type LevelName = keyof typeof LEVELS;
@@ -39,43 +37,17 @@ export function pyList(items: readonly string[]): string {
   return `[${items.map((s) => `'${s}'`).join(', ')}]`;
 }
 
-/**
- * Write all of `buf` to `fd`, waiting (blocking the thread, as Python's
- * logging does) while a non-blocking fd is full.
- */
-export function writeAllBlocking(fd: number, buf: Buffer): void {
-  let off = 0;
-  let waiter: Epoll | null = null;
-  try {
-    while (off < buf.length) {
-      const n = write(fd, buf, off);
-      if (n !== null) {
-        off += n;
-        continue;
-      }
-      // EAGAIN: only pipes, sockets and terminals say so, and epoll takes those.
-      if (waiter === null) {
-        waiter = new Epoll();
-        waiter.register(fd, EPOLLOUT);
-      }
-      waiter.poll(1000);
-    }
-  } finally {
-    waiter?.close(); // made only when needed: the fd count stays flat
-  }
-}
-
 export class Logger {
   readonly name: string;
   readonly level: number;
-  #fd: number;
+  readonly #out: FdWriter;
   #lines: string[] = [];
   #scheduled = false;
 
   constructor(name: string, level: LevelName, fd = 2) {
     this.name = name;
     this.level = LEVELS[level];
-    this.#fd = fd;
+    this.#out = new FdWriter(fd); // as it is: a pipe's write of <= PIPE_BUF bytes is whole
   }
 
   /** True if a message at `level` would be written (test it before building costly messages). */
@@ -118,7 +90,7 @@ export class Logger {
 
   #emit(text: string): void {
     try {
-      writeAllBlocking(this.#fd, Buffer.from(text));
+      this.#out.writeSync(Buffer.from(text));
     } catch {
       // stderr is gone (EPIPE, EBADF): logging must never take the server down.
     }

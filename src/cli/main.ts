@@ -9,7 +9,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, UsageError } from './errors';
 
-const USAGE = `Usage: ioready <command> [options]
+/** The package's root: src/cli/main.ts and dist/cli/main.js both sit two levels below it. */
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The help. Its link is the README that ships in the package (npm always packs
+ * it), found where this file runs: the package has no web site, and is not on
+ * the registry yet.
+ */
+function usage(): string {
+  return `Usage: ioready <command> [options]
 
 Commands:
   serve [options]     accept TCP connections, write what clients send to stdout
@@ -19,12 +28,13 @@ Options:
   -h, --help          show this help (ioready <command> --help for a command's)
   -V, --version       show the version
 
-The seed's server, done right, on ioready's Epoll: https://www.npmjs.com/package/ioready
+The seed's server, done right, on ioready's Epoll. Documentation: the README,
+${path.join(ROOT, 'README.md')}
 `;
+}
 
 function version(): string {
-  // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -32,21 +42,24 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
-      process.stderr.write(USAGE);
+      process.stderr.write(usage());
       return 2;
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write(usage());
       return 0;
     case '-V':
     case '--version':
       process.stdout.write(`${version()}\n`);
       return 0;
+    // Loaded on demand with require(), not import(): the same lazy load in CommonJS, and
+    // it also runs from the sources through tsx's require hook, which is all tsx has on
+    // Node 20.0-20.5 (no module.register() for ESM hooks there).
     case 'serve':
-      return (await import('./serve/serve')).serve(rest);
+      return (require('./serve/serve') as typeof import('./serve/serve')).serve(rest);
     case 'watch':
-      return (await import('./watch')).watch(rest);
+      return (require('./watch') as typeof import('./watch')).watch(rest);
     default:
       throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
   }

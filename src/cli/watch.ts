@@ -15,19 +15,21 @@
  * Messages go to stderr.
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EPOLLIN } from '../readiness/constants';
 import { Epoll } from '../readiness/epoll';
 import { close } from '../fd/fd';
+import { lookupName } from '../internal/validate';
 import {
   IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE,
   IN_DELETE_SELF, IN_IGNORED, IN_ISDIR, IN_MODIFY, IN_MOVE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_OPEN,
   IN_Q_OVERFLOW, IN_UNMOUNT, type InotifyEvent, inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch,
 } from '../fd/inotify';
-import { CliError, UsageError, parseArgsError } from './errors';
+import { parseCommandLine } from './args';
+import { CliError, UsageError } from './errors';
 import { TerminalEscaper } from './escape';
 import { Logger, asctime } from './log';
-import { Output } from './output';
+import { onStopSignals } from './signals';
+import { FdWriter } from './writer';
 
 export const WATCH_USAGE = `Usage: ioready watch [options] PATH...
 
@@ -77,28 +79,21 @@ export interface WatchOptions {
  * @throws UsageError for an unknown option or event name, or no PATH
  */
 export function parseWatchArgs(args: string[]): WatchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        recursive: { type: 'boolean', short: 'r' },
-        events: { type: 'string', short: 'e' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw parseArgsError(err);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(
+    args,
+    {
+      recursive: { type: 'boolean', short: 'r' },
+      events: { type: 'string', short: 'e' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   let mask = IN_ALL_EVENTS & ~(IN_ACCESS | IN_OPEN | IN_CLOSE_NOWRITE);
   if (values.events !== undefined) {
     mask = 0;
     for (const word of values.events.split(',')) {
-      const bit = EVENTS[word.trim().toLowerCase().replace(/^in_/, '')];
-      if (bit === undefined) throw new UsageError(`unknown event '${word}' in --events (see the list in --help)`);
+      const bit = lookupName(EVENTS, word.trim().toLowerCase().replace(/^in_/, ''));
+      if (bit === undefined) throw new UsageError(`unknown event '${word}' in --events`); // main adds: see --help (which lists them)
       mask |= bit;
     }
   }
@@ -133,12 +128,12 @@ class Watcher {
   readonly #ep = new Epoll();
   readonly #o: WatchOptions;
   readonly #log: Logger;
-  readonly #out: Output;
+  readonly #out: FdWriter;
   /** wd -> the path it watches, as raw bytes (names need not be UTF-8) */
   readonly #paths = new Map<number, Buffer>();
   #onEmpty: () => void = () => {};
 
-  constructor(o: WatchOptions, log: Logger, out: Output) {
+  constructor(o: WatchOptions, log: Logger, out: FdWriter) {
     this.#o = o;
     this.#log = log;
     this.#out = out;
@@ -261,7 +256,12 @@ export async function watch(args: string[]): Promise<number> {
     return 0;
   }
   const log = new Logger('ioready.watch', 'info');
-  const out = new Output(1);
+  let out: FdWriter;
+  try {
+    out = new FdWriter(1, { nonblocking: true });
+  } catch (err) {
+    throw new CliError(`stdout: ${(err as Error).message}`);
+  }
   const w = new Watcher(o, log, out);
   try {
     for (const p of o.paths) {
@@ -277,18 +277,15 @@ export async function watch(args: string[]): Promise<number> {
     throw err;
   }
   log.info(`Watching ${o.paths.length} path${o.paths.length === 1 ? '' : 's'} (${w.watches} watch${w.watches === 1 ? '' : 'es'})`);
+  let removeSignals = (): void => {};
   const code = await new Promise<number>((resolve) => {
+    let done = false;
     const stop = (c: number): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      if (done) return; // a signal and a stdout failure may both come
+      done = true;
       resolve(c);
     };
-    const onSignal = (name: string): void => {
-      log.info(`${name}: stopping`);
-      stop(0);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    removeSignals = onStopSignals(log, 'stopping', () => stop(0)); // kept until flushed
     out.onError = (err) => {
       log.error(`stdout: ${err.message}`);
       stop(1);
@@ -300,6 +297,7 @@ export async function watch(args: string[]): Promise<number> {
   });
   w.close();
   await out.drain();
+  removeSignals();
   out.close();
   log.flush();
   return code;

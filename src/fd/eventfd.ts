@@ -9,7 +9,6 @@ import { native } from '../internal/binding';
 import { readU64 as hostU64, writeU64 } from '../internal/bytes';
 import { type FdLike, validateBool, validateInt, validateOptions } from '../internal/validate';
 
-
 const k = native.fdkindConstants;
 /** eventfd flag: semaphore mode, each read takes 1 (`options.semaphore`). */
 export const EFD_SEMAPHORE: number = k.EFD_SEMAPHORE!;

@@ -10,7 +10,6 @@ import { native } from '../internal/binding';
 import { readI32, readU32 } from '../internal/bytes';
 import { type FdLike, toFd, validateInt, validateMask } from '../internal/validate';
 
-
 const k = native.fdkindConstants;
 
 // Events (watch masks and reported masks).

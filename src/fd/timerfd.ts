@@ -7,8 +7,7 @@ import { check, invalidArgType, invalidArgValue, outOfRange } from '../internal/
 import { readU64 } from './eventfd';
 import { fdFlags, type FdOptions } from './fd';
 import { native } from '../internal/binding';
-import { type FdLike, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
-
+import { type FdLike, lookupName, toFd, validateBool, validateInt, validateOptions } from '../internal/validate';
 
 const k = native.fdkindConstants;
 /** CLOCK_MONOTONIC: a clock that never jumps and stops while the system is suspended ('monotonic'). */
@@ -65,7 +64,7 @@ const spec = new Float64Array(4);
 export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?: FdOptions): number {
   let id: number;
   if (typeof clock === 'string') {
-    const c = CLOCKS[clock];
+    const c = lookupName(CLOCKS, clock);
     if (c === undefined) throw invalidArgValue('clock', clock, "must be 'monotonic', 'realtime', 'boottime' or a CLOCK_* number");
     id = c;
   } else id = validateInt(clock, 'clock', 0, 0x7fffffff);
@@ -73,10 +72,20 @@ export function timerfdCreate(clock: TimerClock | number = 'monotonic', options?
   return check(native.timerfdCreate(id, (nonblock ? TFD_NONBLOCK : 0) | (cloexec ? TFD_CLOEXEC : 0)), 'timerfd_create');
 }
 
-/** A non-negative, finite number of milliseconds. */
+/**
+ * Seconds a timespec can carry exactly: a double holds whole numbers exactly up
+ * to 2^53, and C's conversion of a larger one to time_t is undefined (x86 gives
+ * a negative time, arm64 the largest one).
+ */
+const MAX_MS = Number.MAX_SAFE_INTEGER * 1000;
+
+/**
+ * A time in milliseconds: a number (fractions allowed, not an integer), >= 0
+ * and finite. NaN, Infinity and times above 2^53-1 seconds are RangeErrors.
+ */
 function validateMs(value: unknown, name: string): number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isFinite(value) || value < 0) throw outOfRange(name, 'a finite number of milliseconds >= 0', value);
+  if (!(value >= 0 && value <= MAX_MS)) throw outOfRange(name, `a number of milliseconds >= 0 && <= ${MAX_MS} (2^53-1 s)`, value);
   return value;
 }
 
@@ -105,8 +114,9 @@ function specResult(): TimerSpec {
  * @returns the previous setting, as `timerfdGettime` would have returned it
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, a time that is
  *   not a number, or a bad options object; RangeError ERR_OUT_OF_RANGE for a negative
- *   fd, or a negative, NaN or infinite time; SystemError EBADF, EINVAL (not a timerfd,
- *   or a time too large for the kernel)...
+ *   fd, or a time that is negative, NaN, infinite or above 2^53-1 seconds;
+ *   SystemError EBADF, EINVAL (not a timerfd), EOVERFLOW (2^31 seconds or more where
+ *   time_t is 32 bits, as on 32-bit arm)...
  */
 export function timerfdSettime(fd: FdLike, initialMs: number, intervalMs = 0, options?: TimerSettimeOptions): TimerSpec {
   const n = toFd(fd);

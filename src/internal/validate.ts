@@ -18,14 +18,13 @@ export type FdLike =
 
 const INT32_MAX = 0x7fffffff;
 
-/** An integer in [min, max]: TypeError if not an integer, RangeError if outside. */
+/**
+ * An integer in [min, max]. As CONTRACT.md says, anything that is not an
+ * integer (a string, NaN, Infinity, -Infinity, 1.5) is a TypeError
+ * ERR_INVALID_ARG_TYPE; an integer outside the range a RangeError ERR_OUT_OF_RANGE.
+ */
 export function validateInt(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    if (typeof value === 'number' && !Number.isNaN(value) && !Number.isFinite(value)) {
-      throw outOfRange(name, `>= ${min} && <= ${max}`, value);
-    }
-    throw invalidArgType(name, 'an integer', value);
-  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgType(name, 'an integer', value);
   if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
   return value;
 }
@@ -54,7 +53,11 @@ export function validateMask(value: unknown, name = 'events'): number {
 /**
  * A timeout in milliseconds, Python's way: undefined, null or negative waits
  * forever (-1); fractions round up, so 0.1 waits at least 1 ms and a loop
- * never spins on a sub-millisecond timeout. NaN is a RangeError.
+ * never spins on a sub-millisecond timeout. A timeout is a number, not an
+ * integer: NaN is a RangeError, and so is a finite time above 2^31-1 ms
+ * (Python's OverflowError). Infinity waits forever: Python refuses
+ * float('inf') only because C's time types cannot hold it, and in JavaScript
+ * Infinity is how "no limit" is written (`deadline - now` with no deadline).
  */
 export function validateTimeout(value: unknown, name = 'timeoutMs'): number {
   if (value === undefined || value === null) return -1;
@@ -64,6 +67,14 @@ export function validateTimeout(value: unknown, name = 'timeoutMs'): number {
   const ms = Math.ceil(value);
   if (ms > INT32_MAX) throw outOfRange(name, `<= ${INT32_MAX} ms (or negative to wait forever)`, value);
   return ms;
+}
+
+/**
+ * The value `table` gives the name `key`, or undefined: own properties only,
+ * so that 'constructor' or 'toString' is an unknown name, not Object's.
+ */
+export function lookupName<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** A function argument. */

@@ -5,6 +5,7 @@
 import { native } from '../internal/binding';
 import { invalidArgType } from '../internal/errors';
 import { maskNames, nameTable, type NameTable } from '../internal/names';
+import { lookupName } from '../internal/validate';
 
 const k = native.epollConstants;
 
@@ -69,7 +70,6 @@ export const POLLRDHUP: number = k.POLLRDHUP!;
 /** The largest batch one `poll()` returns (`maxEvents` above it is clamped). */
 export const EPOLL_MAX_EVENTS: number = k.EPOLL_BATCH_CAP!;
 
-
 type Table = NameTable;
 
 const table = (names: readonly string[]): Table => nameTable(k, names);
@@ -91,7 +91,7 @@ const TABLES: Record<'epoll' | 'poll', Table> = {
  */
 export function eventNames(mask: number, which: 'epoll' | 'poll' = 'epoll'): string[] {
   if (typeof mask !== 'number' || !Number.isInteger(mask)) throw invalidArgType('mask', 'an integer', mask);
-  const tbl = TABLES[which];
+  const tbl = typeof which === 'string' ? lookupName(TABLES, which) : undefined;
   if (tbl === undefined) throw invalidArgType('table', "'epoll' or 'poll'", which);
   return maskNames(mask, tbl); // EPOLLET (bit 31) included
 }

@@ -31,6 +31,7 @@ import {
   validateOptions,
   validateTimeout,
 } from '../internal/validate';
+import { aliasDispose, DISPOSE } from '../internal/dispose';
 
 export type { EpollEvent, EpollListener, WaitOptions } from './delivery';
 
@@ -102,7 +103,8 @@ export class Epoll implements Disposable {
 
   /**
    * Adopt an existing epoll fd: the new object owns it and closes it.
-   * @throws TypeError / RangeError for a bad fd
+   * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an integer
+   *   (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for a negative fd
    */
   static fromFd(fd: number): Epoll {
     // The implementation signature takes an Adopt; the public one does not show it.
@@ -130,6 +132,10 @@ export class Epoll implements Disposable {
 
   /**
    * Watch `fd` for `events` (default EPOLLIN).
+   * @param events EPOLLIN, EPOLLOUT, EPOLLET... as a signed or unsigned 32-bit integer
+   * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or events
+   *   that are not an integer (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for
+   *   a negative fd or events outside 32 bits; Error ERR_IOREADY_CLOSED once closed
    * @throws SystemError EEXIST if already registered, EBADF for a closed fd,
    *   EPERM for a regular file, EINVAL for a bad combination (e.g. EPOLLEXCLUSIVE)
    */
@@ -143,6 +149,7 @@ export class Epoll implements Disposable {
 
   /**
    * Change the events `fd` is watched for (also re-arms EPOLLONESHOT).
+   * @throws TypeError / RangeError for a bad fd or events, as register()
    * @throws SystemError ENOENT if not registered, EBADF, EINVAL
    */
   modify(fd: FdLike, events: number): void {
@@ -156,6 +163,7 @@ export class Epoll implements Disposable {
   /**
    * Stop watching `fd`. Events still pending for it in the batch being
    * delivered are dropped.
+   * @throws TypeError / RangeError for a bad fd, as register()
    * @throws SystemError ENOENT if not registered, EBADF if `fd` is closed
    */
   unregister(fd: FdLike): void {
@@ -167,11 +175,15 @@ export class Epoll implements Disposable {
 
   /**
    * Wait for events, blocking the thread (as Python's epoll.poll).
-   * @param timeoutMs undefined or negative: forever; 0: return at once;
-   *   fractions round up (0.1 waits at least 1 ms)
+   * @param timeoutMs undefined, negative or Infinity: forever; 0: return at once;
+   *   fractions round up (0.1 waits at least 1 ms). EINTR is retried with the
+   *   time that remains.
    * @param maxEvents undefined or -1: as many as are ready, up to EPOLL_MAX_EVENTS
    * @returns the ready `[fd, events]` pairs; `[]` on timeout
-   * @throws RangeError for timeout NaN, maxEvents 0 or < -1
+   * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number, or
+   *   a maxEvents that is not an integer (NaN, Infinity, 1.5...);
+   *   RangeError ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms, or
+   *   maxEvents 0 or < -1; Error ERR_IOREADY_CLOSED once closed
    */
   poll(timeoutMs?: number, maxEvents?: number): EpollEvent[] {
     this.#open();
@@ -221,9 +233,12 @@ export class Epoll implements Disposable {
 
   /**
    * The next batch of ready events, from the event loop.
-   * @param timeoutMs resolve with `[]` after this long (undefined/negative: never)
-   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed meanwhile,
-   *   or with an AbortError if `options.signal` aborts
+   * @param timeoutMs resolve with `[]` after this long (undefined, negative or
+   *   Infinity: never); fractions round up
+   * @returns a promise rejected with ERR_IOREADY_CLOSED if closed (before or
+   *   meanwhile), with an AbortError if `options.signal` aborts, with
+   *   ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number or bad options,
+   *   or with ERR_OUT_OF_RANGE for a NaN timeoutMs or one above 2^31-1 ms
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<EpollEvent[]> {
     try {
@@ -256,7 +271,7 @@ export class Epoll implements Disposable {
   }
 
   /** The same as close(): `using ep = new Epoll()` closes it at the end of the block. */
-  [Symbol.dispose](): void {
+  [DISPOSE](): void {
     this.close();
   }
 
@@ -267,3 +282,4 @@ export class Epoll implements Disposable {
     return d;
   }
 }
+aliasDispose(Epoll.prototype);

@@ -12,7 +12,6 @@ import { check, errnoError, type SystemError } from '../internal/errors';
 import { native } from '../internal/binding';
 import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
 
-
 /** One ready fd: `[fd, revents]`. */
 export type PollEvent = [fd: number, revents: number];
 
@@ -83,7 +82,7 @@ export class Poll {
   /**
    * Wait until a registered fd is ready, blocking the thread (as Python's).
    * With nothing registered it just sleeps for the timeout.
-   * @param timeoutMs undefined, null or negative: forever; 0: return at once;
+   * @param timeoutMs undefined, null, negative or Infinity: forever; 0: return at once;
    *   fractions round up (0.1 waits at least 1 ms). EINTR is retried with the
    *   time that remains.
    * @returns `[fd, revents]` for each fd with non-zero revents (POLLNVAL for a

@@ -9,14 +9,13 @@ import { check, invalidArgType, outOfRange } from '../internal/errors';
 import { native } from '../internal/binding';
 import { type FdLike, toFd, validateTimeout } from '../internal/validate';
 
-
 /** The size of select(2)'s fd sets: every fd passed to select() must be below it. */
 export const FD_SETSIZE: number = native.pollConstants.FD_SETSIZE;
 
 /**
  * @internal The raw call, for SelectSelector: each array lists fds below
  * FD_SETSIZE; on return the fds that are not ready are replaced by -1.
- * `timeoutMs` is a whole number of ms, -1 for forever.
+ * `timeoutMs` is a whole number of ms, -1 for forever (as validateTimeout gives it).
  */
 export function selectFds(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number {
   return check(native.selectWait(read, write, except, timeoutMs), 'select');
@@ -57,20 +56,21 @@ function readyOnes<T>(items: T[], fds: Int32Array): T[] {
  * @param read fds to wait on for reading (or end of file / hang-up)
  * @param write fds to wait on for writing
  * @param except fds to wait on for exceptional conditions (TCP urgent data)
- * @param timeoutMs undefined or null: forever; 0: return at once; fractions
- *   round up (0.1 waits at least 1 ms). EINTR is retried with the time that remains.
+ * @param timeoutMs undefined, null or Infinity: forever; 0: return at once;
+ *   fractions round up (0.1 waits at least 1 ms). EINTR is retried with the
+ *   time that remains.
  * @returns three new arrays holding the very objects passed in that are
  *   ready, in the order given; three empty arrays on timeout. A regular file
  *   is always ready.
  * @throws TypeError ERR_INVALID_ARG_TYPE for a list that is not iterable, an element
  *   that is not an FdLike, or a timeoutMs that is not a number
  * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, an fd >= FD_SETSIZE,
- *   a negative or NaN timeout (Python's ValueError), or one above 2^31-1 ms.
+ *   a negative (-Infinity too) or NaN timeout (Python's ValueError), or a
+ *   finite one above 2^31-1 ms.
  *   Whatever an element's fileno() throws propagates.
- * @throws SystemError EBADF if an fd is not open. Known gap: the kernel does not
- *   check a closed fd beyond the end of the process's fd table (which grows in
- *   powers of two from 64); such an fd is never EBADF and is reported ready
- *   whenever another fd is.
+ * @throws SystemError EBADF if an fd is not open, also one numbered beyond the
+ *   end of the process's fd table, which select(2) itself would not check (the
+ *   addon asks the kernel about each fd first).
  */
 export function select<R extends FdLike, W extends FdLike, X extends FdLike>(
   read: Iterable<R>,

@@ -99,8 +99,8 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
   /**
    * The next ready registrations, from the event loop. Never throws: every
    * error is a rejection of the promise.
-   * @param timeoutMs resolve with `[]` after this long (undefined or null: never;
-   *   <= 0: at the next turn of the event loop)
+   * @param timeoutMs resolve with `[]` after this long (undefined, null or
+   *   Infinity: never; <= 0: at the next turn of the event loop)
    * @param options   `{ signal }`: an AbortSignal that rejects the wait
    * @returns a promise of `[key, events]` for each ready registration, rejected
    *   with ERR_IOREADY_CLOSED if closed (before or meanwhile), with an AbortError
@@ -150,6 +150,7 @@ export class EpollSelector<T = unknown> extends PollLikeSelector<T, Epoll> {
     return iterator;
   }
 
+  /** Forget every registration, stop any watch and close the epoll fd. Idempotent. */
   override close(): void {
     if (this.closed) return;
     try {
@@ -195,16 +196,14 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
 
   /**
    * Wait until some registered fds are ready, blocking the thread (select(2)).
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
+   * @param timeoutMs undefined, null or Infinity: forever; <= 0 (-Infinity too):
+   *   return at once; fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest; `[]` on timeout. A regular file is always ready.
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
    *   RangeError ERR_OUT_OF_RANGE for NaN or more than 2^31-1 ms;
    *   Error ERR_IOREADY_CLOSED once closed; SystemError EBADF if a registered fd
-   *   was closed, as Python's. Known gap: the kernel does not check a closed fd
-   *   beyond the end of the process's fd table (which grows in powers of two from
-   *   64); such an fd is never EBADF and is reported ready whenever another fd is.
+   *   was closed (whatever its number), as Python's.
    */
   select(timeoutMs?: number): Array<SelectorEvent<T>> {
     this._checkOpen();
@@ -225,6 +224,7 @@ export class SelectSelector<T = unknown> extends BaseSelectorImpl<T> {
     return ready;
   }
 
+  /** Forget every registration. Idempotent. */
   override close(): void {
     super.close();
     this.#readers.clear();

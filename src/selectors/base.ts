@@ -15,6 +15,7 @@ import { inspect } from 'node:util';
 
 import { closedError, keyError, outOfRange } from '../internal/errors';
 import { type FdLike, toFd, validateInt, validateTimeout } from '../internal/validate';
+import { aliasDispose, DISPOSE } from '../internal/dispose';
 
 /** Interest in reading (or end of file / hang-up). */
 export const EVENT_READ = 1;
@@ -74,6 +75,7 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
    * @param events EVENT_READ, EVENT_WRITE, or both
    * @returns the new key
    * @throws TypeError ERR_INVALID_ARG_TYPE for a fileobj that is not an FdLike, events not an integer
+   *   (NaN, Infinity, 1.5... are not)
    * @throws RangeError ERR_OUT_OF_RANGE for a negative fd, events 0 or with bits other than
    *   EVENT_READ | EVENT_WRITE; for SelectSelector, an fd >= FD_SETSIZE
    * @throws Error ERR_IOREADY_KEY if the fd is already registered (Python's KeyError)
@@ -106,8 +108,8 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
 
   /**
    * Wait until some registered fds are ready, blocking the thread.
-   * @param timeoutMs undefined or null: forever; <= 0: return at once;
-   *   fractions round up. EINTR is retried with the time that remains.
+   * @param timeoutMs undefined, null or Infinity: forever; <= 0 (-Infinity too):
+   *   return at once; fractions round up. EINTR is retried with the time that remains.
    * @returns `[key, events]` for each ready registration, events within the
    *   key's interest (a hang-up or error counts as both READ and WRITE); `[]` on timeout
    * @throws TypeError ERR_INVALID_ARG_TYPE for a timeoutMs that is not a number;
@@ -139,10 +141,11 @@ export abstract class BaseSelector<T = unknown> implements Disposable {
   abstract close(): void;
 
   /** The same as close(): `using sel = new DefaultSelector()` closes it at the end of the block. */
-  [Symbol.dispose](): void {
+  [DISPOSE](): void {
     this.close();
   }
 }
+aliasDispose(BaseSelector.prototype);
 
 /** The read-only face of a selector's fd -> key map. */
 class KeyView<T> implements SelectorMap<T> {
@@ -220,9 +223,11 @@ function isSystemError(err: unknown): boolean {
 }
 
 /**
- * The fd -> key bookkeeping every backend shares. A backend implements
- * select() and mirrors keys into the kernel through _add, _remove and
- * _change; this class keeps user space and kernel in agreement around them.
+ * The fd -> key bookkeeping every backend shares (CPython's private
+ * _BaseSelectorImpl). A backend implements select() and mirrors keys into the
+ * kernel through _add, _remove and _change; this class keeps user space and
+ * kernel in agreement around them. Not exported from the package.
+ * @internal
  */
 export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   /** fd -> key: the selector's registrations. */
@@ -329,7 +334,10 @@ export abstract class BaseSelectorImpl<T = unknown> extends BaseSelector<T> {
   }
 }
 
-/** What a poll-like backend needs from its kernel object (Epoll and Poll both fit). */
+/**
+ * What a poll-like backend needs from its kernel object (Epoll and Poll both fit).
+ * @internal
+ */
 export interface Poller {
   /**
    * Start watching `fd` for `events`, in the poller's own flags (EPOLLIN/POLLIN...).
@@ -348,7 +356,11 @@ export interface Poller {
   unregister(fd: number): void;
 }
 
-/** The family of selectors over a poll-style object: epoll(7) and poll(2). */
+/**
+ * The family of selectors over a poll-style object: epoll(7) and poll(2)
+ * (CPython's private _PollLikeSelector). Not exported from the package.
+ * @internal
+ */
 export abstract class PollLikeSelector<T, P extends Poller> extends BaseSelectorImpl<T> {
   /** The kernel-facing object. */
   protected readonly _poller: P;

@@ -5,13 +5,13 @@ import fs from 'node:fs';
 
 import { accept, bind, close, connect, Epoll, EPOLLIN, listen, localAddress, pipe, socket } from '../../src/index';
 
-const listener = socket('ipv4');
+const listener = socket('IPv4');
 bind(listener, '127.0.0.1', 0);
 listen(listener, 16);
 const port = localAddress(listener).port;
 // Three clients first (they need fds too), then fill the table.
 const clients = [0, 1, 2].map(() => {
-  const c = socket('ipv4');
+  const c = socket('IPv4');
   connect(c, '127.0.0.1', port);
   return c;
 });
@@ -25,7 +25,7 @@ try {
   fillErr = (e as { code: string }).code;
 }
 try {
-  for (;;) filler.push(socket('ipv4')); // the last odd slot
+  for (;;) filler.push(socket('IPv4')); // the last odd slot
 } catch (e) {
   fillErr += `/${(e as { code: string }).code}`;
 }
@@ -43,7 +43,7 @@ const stillRegistered = fs
   .readFileSync(`/proc/self/fdinfo/${ep.fd}`, 'utf8')
   .split('\n')
   .some((l) => l.startsWith('tfd:') && l.split(/\s+/)[1] === String(listener));
-filler.push(socket('ipv4'));
+filler.push(socket('IPv4'));
 const againReady = ep.poll(0);
 // libuv's trick: free a spare fd, accept (and here just close) one, take the spare back.
 let accepted = 0;
@@ -54,7 +54,7 @@ for (let i = 0; i < 3; i++) {
     accepted++;
     close(c.fd);
   }
-  filler.push(socket('ipv4'));
+  filler.push(socket('IPv4'));
 }
 const after = ep.poll(0);
 for (const fd of [...filler, ...clients, listener]) close(fd);

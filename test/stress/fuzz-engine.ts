@@ -799,7 +799,7 @@ export class World {
   #tcp(what: number): void {
     if (this.own.size > 48) return;
     if (what === 0 || this.listeners.length === 0) {
-      const fd = socket('ipv4');
+      const fd = socket('IPv4');
       this.own.set(fd, 'listener');
       bind(fd, '127.0.0.1', 0);
       listen(fd, 8);
@@ -809,7 +809,7 @@ export class World {
     }
     const lfd = this.listeners[what % this.listeners.length]!;
     if (what === 1) {
-      const fd = socket('ipv4');
+      const fd = socket('IPv4');
       this.own.set(fd, 'tcp');
       const [out] = attempt(() => connect(fd, '127.0.0.1', localAddress(lfd).port));
       this.#count(out);

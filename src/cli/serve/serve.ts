@@ -23,13 +23,14 @@ import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { isatty } from 'node:tty';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { close } from '../../fd/fd';
-import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
-import { CliError, UsageError, parseArgsError } from '../errors';
+import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, type SocketFamily, bind, listen, localAddress, setsockopt, socket } from '../../fd/socket';
+import { parseCommandLine } from '../args';
+import { CliError, UsageError } from '../errors';
 import { LEVELS, type LevelName, Logger } from '../log';
-import { Output } from '../output';
+import { onStopSignals } from '../signals';
+import { FdWriter } from '../writer';
 import { Server, formatPeer } from './server';
 
 export const SERVE_USAGE = `Usage: ioready serve [options]
@@ -38,22 +39,23 @@ Accept TCP connections and write every byte each client sends to stdout, in
 order per connection, and nothing else; log events to stderr.
 
 Options:
-  --host H              IP address to listen on (default 127.0.0.1; 0.0.0.0 or ::
-                        for every interface; 'localhost' is 127.0.0.1)
-  --port P              TCP port, 0-65535 (default 9999; 0 picks a free one)
-  --backlog N           listen(2) backlog (default 511)
-  --max-connections N   close connections beyond N at once (default: no limit)
-  --workers N           serve from N threads, each with its own Epoll (default 1)
-  --raw                 on a terminal, show control bytes as they are
-                        (default: escaped, as \\x1b)
-  --log-level L         debug (a line per event), info (a line per connection),
-                        warning or error (default debug)
-  -h, --help            show this help
+  -H, --host H              IP address to listen on (default 127.0.0.1; 0.0.0.0
+                            or :: for every interface; 'localhost' is 127.0.0.1)
+  -p, --port P              TCP port, 0-65535 (default 9999; 0 picks a free one)
+      --backlog N           listen(2) backlog (default 511)
+      --max-connections N   close connections beyond N at once (default: no limit)
+  -w, --workers N           serve from N threads, each with its own Epoll
+                            (default 1)
+      --raw                 on a terminal, show control bytes as they are
+                            (default: escaped, as \\x1b)
+      --log-level L         debug (a line per event), info (a line per
+                            connection), warning or error (default debug)
+  -h, --help                show this help
 `;
 
 export interface ServeOptions {
   host: string;
-  family: 'ipv4' | 'ipv6';
+  family: SocketFamily;
   port: number;
   backlog: number;
   maxConnections: number;
@@ -76,8 +78,9 @@ export interface WorkerData {
 
 function intOption(name: string, text: string | undefined, min: number, max: number, dflt: number): number {
   if (text === undefined) return dflt;
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not '${text}'`);
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not '${text}'`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`--${name} is out of range: it must be from ${min} to ${max}, not '${text}'`);
   return n;
 }
 
@@ -86,35 +89,29 @@ function intOption(name: string, text: string | undefined, min: number, max: num
  * @throws UsageError for an unknown option or a bad value
  */
 export function parseServeArgs(args: string[]): ServeOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        backlog: { type: 'string' },
-        'max-connections': { type: 'string' },
-        workers: { type: 'string' },
-        raw: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw parseArgsError(err);
-  }
+  const { values } = parseCommandLine(
+    args,
+    {
+      host: { type: 'string', short: 'H' },
+      port: { type: 'string', short: 'p' },
+      backlog: { type: 'string' },
+      'max-connections': { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      raw: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
   let host = values.host ?? '127.0.0.1';
   if (host === 'localhost') host = '127.0.0.1';
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  let family: 'ipv4' | 'ipv6';
-  if (isIPv4(host)) family = 'ipv4';
-  else if (isIPv6(host)) family = 'ipv6';
+  let family: SocketFamily;
+  if (isIPv4(host)) family = 'IPv4';
+  else if (isIPv6(host)) family = 'IPv6';
   else throw new UsageError(`--host must be an IP address such as 127.0.0.1 or :: (no name resolution), not '${values.host}'`);
   const level = values['log-level'] ?? 'debug';
-  if (!(level in LEVELS)) throw new UsageError(`--log-level must be debug, info, warning or error, not '${level}'`);
+  if (!Object.hasOwn(LEVELS, level)) throw new UsageError(`--log-level must be debug, info, warning or error, not '${level}'`);
   return {
     host,
     family,
@@ -165,14 +162,14 @@ function listenOn(o: ServeOptions, port: number, reusePort: boolean): number {
 }
 
 /**
- * How `--workers N` shares the port: 'reuseport' (the default: a listener per
- * worker, SO_REUSEPORT) or 'exclusive' (one listener in every worker's Epoll
- * with EPOLLEXCLUSIVE). IOREADY_SERVE_BALANCE=exclusive picks the other, for
- * the benchmark.
+ * How `--workers N` shares the port: 'reuseport', what `ioready serve` does
+ * (a listener per worker, SO_REUSEPORT), or 'exclusive' (one listener in
+ * every worker's Epoll with EPOLLEXCLUSIVE), the way not taken (see the
+ * module doc). No option or environment variable picks 'exclusive': only
+ * bench/serve/ioready-exclusive.js does, for bench:serve to measure it.
+ * @internal
  */
-function balanceMode(): 'reuseport' | 'exclusive' {
-  return process.env.IOREADY_SERVE_BALANCE === 'exclusive' ? 'exclusive' : 'reuseport';
-}
+export type Balance = 'reuseport' | 'exclusive';
 
 /**
  * Fail with EADDRINUSE if anything listens on the port, also a group of
@@ -196,7 +193,7 @@ function checkPortFree(o: ServeOptions): void {
 
 const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 
-/** A worker thread running worker.ts (one SO_REUSEPORT listener of its own); from the TypeScript sources (tests), through tsx. */
+/** A worker thread running worker.ts (on its own SO_REUSEPORT listener, or the shared one); from the TypeScript sources (tests), through tsx. */
 function startWorker(data: WorkerData): Worker {
   const options = { workerData: data, stdout: false, stderr: false };
   if (WORKER_FILE.endsWith('.ts')) {
@@ -205,51 +202,31 @@ function startWorker(data: WorkerData): Worker {
   return new Worker(WORKER_FILE, options);
 }
 
-/** Calls `onSignal` at SIGINT/SIGTERM; a second signal exits at once. */
-function onSignals(log: Logger, onSignal: (name: string) => void): () => void {
-  let seen = false;
-  const handler = (name: NodeJS.Signals): void => {
-    if (seen) {
-      log.warning(`${name} again: exiting without flushing`);
-      log.flush();
-      process.exit(128 + (name === 'SIGINT' ? 2 : 15));
-    }
-    seen = true;
-    log.info(`${name}: no longer accepting; flushing and closing`);
-    onSignal(name);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
 /**
  * Run `ioready serve` until SIGINT/SIGTERM.
+ * @param balance how `--workers N` shares the port (only the benchmark passes it)
  * @returns the exit code (0 after a signal, 1 if stdout failed)
  * @throws UsageError / CliError before serving (bad option, port in use...)
  */
-export async function serve(args: string[]): Promise<number> {
+export async function serve(args: string[], balance: Balance = 'reuseport'): Promise<number> {
   const o = parseServeArgs(args);
   if (o.help) {
     process.stdout.write(SERVE_USAGE);
     return 0;
   }
   const log = new Logger('ioready.serve', o.logLevel);
-  let output: Output;
+  let output: FdWriter;
   try {
-    output = new Output(1);
+    output = new FdWriter(1, { nonblocking: true });
   } catch (err) {
     throw new CliError(`stdout: ${(err as Error).message}`);
   }
   const escape = !o.raw && isatty(1);
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  return o.workers === 1 ? serveHere(o, log, output, escape, counter) : serveFromWorkers(o, log, output, escape, counter);
+  return o.workers === 1 ? serveHere(o, log, output, escape, counter) : serveFromWorkers(o, log, output, escape, counter, balance);
 }
 
-async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: boolean, counter: Int32Array): Promise<number> {
+async function serveHere(o: ServeOptions, log: Logger, output: FdWriter, escape: boolean, counter: Int32Array): Promise<number> {
   const listenFd = listenOn(o, o.port, false);
   const server = new Server({
     listenFd,
@@ -272,7 +249,7 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
       close(listenFd);
       resolve(c);
     };
-    removeSignals = onSignals(log, () => finish(0)); // kept until flushed: a second signal exits at once
+    removeSignals = onStopSignals(log, 'no longer accepting; flushing and closing', () => finish(0)); // kept until flushed
     output.onPressure = (stop) => (stop ? server.pause() : server.resume());
     output.onError = (err) => {
       log.error(`stdout: ${err.message}`);
@@ -286,8 +263,14 @@ async function serveHere(o: ServeOptions, log: Logger, output: Output, escape: b
   return code;
 }
 
-async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, escape: boolean, counter: Int32Array): Promise<number> {
-  const mode = balanceMode();
+async function serveFromWorkers(
+  o: ServeOptions,
+  log: Logger,
+  output: FdWriter,
+  escape: boolean,
+  counter: Int32Array,
+  mode: Balance,
+): Promise<number> {
   if (mode === 'reuseport') checkPortFree(o);
   const listeners: number[] = [];
   try {
@@ -322,7 +305,7 @@ async function serveFromWorkers(o: ServeOptions, log: Logger, output: Output, es
       if (running.delete(w) && running.size === 0) finish(exitCode);
     };
     let exitCode = 0;
-    removeSignals = onSignals(log, () => stopAll(0)); // kept until flushed: a second signal exits at once
+    removeSignals = onStopSignals(log, 'no longer accepting; flushing and closing', () => stopAll(0)); // kept until flushed
     for (let i = 0; i < o.workers; i++) {
       const data: WorkerData = {
         id: i + 1,

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { EPOLLEXCLUSIVE, EPOLLIN, EPOLLRDHUP, eventNames } from '../../readiness/constants';
 import { Epoll } from '../../readiness/epoll';
 import { close } from '../../fd/fd';
-import { type AcceptResult, accept, recv } from '../../fd/socket';
+import { type AcceptResult, type SocketAddress, accept, recv } from '../../fd/socket';
 import { TerminalEscaper } from '../escape';
 import { LEVELS, type Logger, pyList } from '../log';
 
@@ -43,8 +43,14 @@ const ACCEPTS_PER_EVENT = 64;
 const STOP_DRAIN_LIMIT = 1 << 24;
 const OUT_OF_FDS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
-export function formatPeer(a: { address: string; port: number; family: string }): string {
-  return a.family === 'ipv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+/** An address's host as it is written before ':port': '127.0.0.1', '[::1]'. */
+function hostText(a: Pick<SocketAddress, 'address' | 'family'>): string {
+  return a.family === 'IPv6' ? `[${a.address}]` : a.address;
+}
+
+/** An endpoint as text: '127.0.0.1:9999', '[::1]:9999'. */
+export function formatPeer(a: SocketAddress): string {
+  return `${hostText(a)}:${a.port}`;
 }
 
 function openSpare(): number {
@@ -55,35 +61,55 @@ function openSpare(): number {
   }
 }
 
-/** An IPv4 literal as a 32-bit number, without allocating (-1 if it is not one). */
-function ipv4Number(text: string): number {
-  let value = 0;
-  let part = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2e) {
-      value = value * 256 + part;
-      part = 0;
-      dots++;
-    } else if (c >= 0x30 && c <= 0x39) part = part * 10 + (c - 0x30);
-    else return -1;
+/**
+ * Peer hosts, each held once while some connection comes from it: a
+ * connection keeps only its host's index, so 10,000 clients of one address
+ * share one string, and a host no connection uses any more is let go.
+ */
+class Hosts {
+  readonly #text: string[] = [];
+  readonly #users: number[] = [];
+  readonly #index = new Map<string, number>();
+  readonly #free: number[] = [];
+
+  /** The index of `text`, one more connection using it. */
+  hold(text: string): number {
+    let i = this.#index.get(text);
+    if (i === undefined) {
+      i = this.#free.pop() ?? this.#text.length;
+      this.#text[i] = text;
+      this.#users[i] = 0;
+      this.#index.set(text, i);
+    }
+    this.#users[i]!++;
+    return i;
   }
-  return dots === 3 ? value * 256 + part : -1;
+
+  /** One connection less uses host `i`. */
+  release(i: number): void {
+    if (--this.#users[i]! !== 0) return;
+    this.#index.delete(this.#text[i]!);
+    this.#text[i] = '';
+    this.#free.push(i);
+  }
+
+  text(i: number): string {
+    return this.#text[i]!;
+  }
 }
 
 /**
  * What the server knows of its connections, in arrays indexed by fd (fds are
- * small dense integers): no object and no string per IPv4 connection, so an
- * idle connection costs a few bytes of memory.
+ * small dense integers): no object and no string per connection (the peer is
+ * a port and the index of a shared host), so an idle connection costs a few
+ * bytes of memory.
  */
 class Connections {
   open = new Uint8Array(256);
   bytes = new Float64Array(256);
   port = new Uint16Array(256);
-  ipv4 = new Uint32Array(256);
-  /** Peers that are not IPv4 (IPv6), by fd. */
-  others = new Map<number, string>();
+  host = new Uint32Array(256);
+  readonly hosts = new Hosts();
   escapers = new Map<number, TerminalEscaper>();
   count = 0;
 
@@ -93,9 +119,7 @@ class Connections {
     this.open[fd] = 1;
     this.bytes[fd] = 0;
     this.port[fd] = a.port;
-    const v4 = a.family === 'ipv4' ? ipv4Number(a.address) : -1;
-    if (v4 >= 0) this.ipv4[fd] = v4;
-    else this.others.set(fd, formatPeer(a));
+    this.host[fd] = this.hosts.hold(hostText(a));
     if (escaper !== null) this.escapers.set(fd, escaper);
     this.count++;
   }
@@ -104,19 +128,17 @@ class Connections {
     return fd < this.open.length && this.open[fd] === 1;
   }
 
+  /** Forget `fd` (its byte count stays readable until the number is reused). */
   delete(fd: number): void {
     this.open[fd] = 0;
     this.escapers.delete(fd);
-    this.others.delete(fd);
+    this.hosts.release(this.host[fd]!);
     this.count--;
   }
 
-  /** The peer of `fd` as text (also just after delete()). */
+  /** The peer of `fd` as text ('127.0.0.1:40000'); before delete(). */
   peer(fd: number): string {
-    const other = this.others.get(fd);
-    if (other !== undefined) return other;
-    const a = this.ipv4[fd]!;
-    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}:${this.port[fd]}`;
+    return `${this.hosts.text(this.host[fd]!)}:${this.port[fd]}`;
   }
 
   /** The open connections' fds. */
@@ -137,7 +159,7 @@ class Connections {
     this.open = grow(this.open, (n) => new Uint8Array(n));
     this.bytes = grow(this.bytes, (n) => new Float64Array(n));
     this.port = grow(this.port, (n) => new Uint16Array(n));
-    this.ipv4 = grow(this.ipv4, (n) => new Uint32Array(n));
+    this.host = grow(this.host, (n) => new Uint32Array(n));
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../log';
-import { ByteQueue } from '../output';
+import { ByteQueue } from '../writer';
 import type { WorkerData } from './serve';
 import { Server } from './server';
 

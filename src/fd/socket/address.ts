@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { native } from '../../internal/binding';
 import { readU16, readU32, writeU16, writeU32 } from '../../internal/bytes';
 import { errnoError, invalidArgType, invalidArgValue } from '../../internal/errors';
-import { validateInt } from '../../internal/validate';
+import { lookupName, validateInt } from '../../internal/validate';
 import { AF_INET, AF_INET6, AF_UNIX } from '../fd';
 
 const k = native.socketConstants;
@@ -20,8 +20,20 @@ const SUN_PATH = k.OFFSETOF_SUN_PATH!;
 const SUN_PATH_MAX = k.SIZEOF_SOCKADDR_UN! - SUN_PATH; // bytes in sun_path, NUL included
 const SCOPE_ID = k.OFFSETOF_SIN6_SCOPE_ID!;
 
-/** A socket's address family by name: IPv4, IPv6, or Unix domain (AF_INET, AF_INET6, AF_UNIX). */
-export type SocketFamily = 'ipv4' | 'ipv6' | 'unix';
+/**
+ * A socket's address family as Node's `net` writes it (`socket.address().family`):
+ * 'IPv4', 'IPv6', or 'unix' (AF_INET, AF_INET6, AF_UNIX). Every address this
+ * module returns carries one of these.
+ */
+export type SocketFamily = 'IPv4' | 'IPv6' | 'unix';
+/**
+ * What `socket()` takes as a family: a name, 'IPv4', 'IPv6' or 'unix', in any
+ * case (so 'ipv4' and 'ipv6', the names ioready used first, still work, as
+ * Node's `net.SocketAddress` takes them); 4 or 6, as Node's `net.connect({ family })`
+ * and `dns.lookup` number them; or an AF_* number (AF_INET, AF_INET6, AF_UNIX...).
+ * 4 and 6 are Node's numbers, not AF_IPX and AF_NETROM.
+ */
+export type SocketFamilyInput = SocketFamily | 'ipv4' | 'ipv6' | number;
 /** A socket's type by name: a byte stream, datagrams, or ordered reliable datagrams (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET). */
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
 
@@ -31,7 +43,7 @@ export interface SocketAddress {
   address: string;
   /** The port, 0-65535; 0 for Unix sockets. */
   port: number;
-  /** The address family: 'ipv4', 'ipv6' or 'unix'. */
+  /** The address family, as Node's `net` writes it: 'IPv4', 'IPv6' or 'unix'. */
   family: SocketFamily;
 }
 
@@ -47,7 +59,8 @@ export interface RecvFromResult extends SocketAddress {
   bytes: number;
 }
 
-const FAMILIES: Record<SocketFamily, number> = { ipv4: AF_INET, ipv6: AF_INET6, unix: AF_UNIX };
+/** Family names, lowercased (names are taken in any case). */
+const FAMILIES: Record<string, number> = { ipv4: AF_INET, ipv6: AF_INET6, unix: AF_UNIX };
 
 /** Scratch for one sockaddr: the calls that use it are synchronous, so one per thread is enough. */
 export const addrBuf = Buffer.alloc(k.SIZEOF_SOCKADDR_STORAGE!);
@@ -55,8 +68,8 @@ export const addrBuf = Buffer.alloc(k.SIZEOF_SOCKADDR_STORAGE!);
 const { EAFNOSUPPORT } = osConstants.errno;
 
 function familyName(af: number): SocketFamily {
-  if (af === AF_INET) return 'ipv4';
-  if (af === AF_INET6) return 'ipv6';
+  if (af === AF_INET) return 'IPv4';
+  if (af === AF_INET6) return 'IPv6';
   if (af === AF_UNIX) return 'unix';
   throw errnoError(EAFNOSUPPORT, 'getsockname');
 }
@@ -134,7 +147,7 @@ export function encodeAddress(af: number, address: unknown, port: unknown, portR
   if (af === AF_INET) {
     const p = validatePort(port, portRequired);
     if (!isIPv4(address)) {
-      throw invalidArgValue('address', address, 'must be an IPv4 address literal for an ipv4 socket (no name resolution)');
+      throw invalidArgValue('address', address, 'must be an IPv4 address literal for an IPv4 socket (no name resolution)');
     }
     writeFamily(AF_INET);
     addrBuf.writeUInt16BE(p, 2);
@@ -148,7 +161,7 @@ export function encodeAddress(af: number, address: unknown, port: unknown, portR
     let groups: number[];
     if (isIPv4(literal) && pct < 0) groups = [0, 0, 0, 0, 0, 0xffff, ...ipv6Groups(`::${literal}`).slice(6)];
     else if (isIPv6(literal)) groups = ipv6Groups(literal);
-    else throw invalidArgValue('address', address, 'must be an IPv6 (or IPv4) address literal for an ipv6 socket (no name resolution)');
+    else throw invalidArgValue('address', address, 'must be an IPv6 (or IPv4) address literal for an IPv6 socket (no name resolution)');
     const scope = pct < 0 ? 0 : scopeId(address.slice(pct + 1), address);
     writeFamily(AF_INET6);
     addrBuf.writeUInt16BE(p, 2);
@@ -188,12 +201,12 @@ export function decodeAddress(len: number, af: number): SocketAddress {
   if (len < 2) return { address: '', port: 0, family: familyName(af) };
   const family = readU16(addrBuf, 0);
   if (family === AF_INET) {
-    return { address: `${addrBuf[4]}.${addrBuf[5]}.${addrBuf[6]}.${addrBuf[7]}`, port: addrBuf.readUInt16BE(2), family: 'ipv4' };
+    return { address: `${addrBuf[4]}.${addrBuf[5]}.${addrBuf[6]}.${addrBuf[7]}`, port: addrBuf.readUInt16BE(2), family: 'IPv4' };
   }
   if (family === AF_INET6) {
     const groups = Array.from({ length: 8 }, (_, i) => addrBuf.readUInt16BE(8 + 2 * i));
     const scope = readU32(addrBuf, SCOPE_ID);
-    return { address: formatIPv6(groups) + (scope ? `%${scope}` : ''), port: addrBuf.readUInt16BE(2), family: 'ipv6' };
+    return { address: formatIPv6(groups) + (scope ? `%${scope}` : ''), port: addrBuf.readUInt16BE(2), family: 'IPv6' };
   }
   if (family === AF_UNIX) {
     const end = Math.min(len, addrBuf.length);
@@ -208,11 +221,21 @@ export function decodeAddress(len: number, af: number): SocketAddress {
   return { address: '', port: 0, family: familyName(family) };
 }
 
+/**
+ * The AF_* number of a family as `socket()` takes it (see SocketFamilyInput).
+ * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown name; TypeError
+ *   ERR_INVALID_ARG_TYPE for a value that is neither a string nor an integer;
+ *   RangeError ERR_OUT_OF_RANGE for a number outside 0-65535
+ */
 export function familyNumber(value: unknown): number {
   if (typeof value === 'string') {
-    const af = FAMILIES[value as SocketFamily];
-    if (af === undefined) throw invalidArgValue('family', value, "must be 'ipv4', 'ipv6', 'unix' or an AF_* number");
+    const af = lookupName(FAMILIES, value.toLowerCase());
+    if (af === undefined) throw invalidArgValue('family', value, "must be 'IPv4', 'IPv6', 'unix' (in any case), 4, 6 or an AF_* number");
     return af;
   }
-  return validateInt(value, 'family', 0, 0xffff);
+  const n = validateInt(value, 'family', 0, 0xffff);
+  // Node's numbers (net.connect({ family: 4 })), taken before AF_IPX (4) and AF_NETROM (6).
+  if (n === 4) return AF_INET;
+  if (n === 6) return AF_INET6;
+  return n;
 }

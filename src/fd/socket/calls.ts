@@ -7,18 +7,18 @@
  * Addresses are IP literals or Unix paths, never host names: no resolver runs
  * on the calling thread. The socket's own family (SO_DOMAIN) decides how an
  * address string is read:
- * - an `ipv4` socket takes an IPv4 literal ('127.0.0.1', '0.0.0.0');
- * - an `ipv6` socket takes an IPv6 literal ('::1', 'fe80::1%2' or '%eth0'),
+ * - an IPv4 socket takes an IPv4 literal ('127.0.0.1', '0.0.0.0');
+ * - an IPv6 socket takes an IPv6 literal ('::1', 'fe80::1%2' or '%eth0'),
  *   or an IPv4 literal, which becomes its IPv4-mapped form ('::ffff:127.0.0.1');
- * - a `unix` socket takes a path (a string or a Buffer of raw bytes), '\0name'
+ * - a Unix socket takes a path (a string or a Buffer of raw bytes), '\0name'
  *   for a Linux abstract name, or '' to let the kernel pick an abstract name.
  * Anything else is a TypeError ERR_INVALID_ARG_VALUE.
  */
 import { check, checkAgain, errnoError, invalidArgValue } from '../../internal/errors';
 import { native } from '../../internal/binding';
-import { type FdLike, toFd, validateInt, validateRange } from '../../internal/validate';
+import { type FdLike, lookupName, toFd, validateInt, validateRange } from '../../internal/validate';
 import { AF_UNIX, type FdOptions, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, fdFlags } from '../fd';
-import { type AcceptResult, type RecvFromResult, type SocketAddress, type SocketFamily, type SocketType, addrBuf, decodeAddress, encodeAddress, familyNumber } from './address';
+import { type AcceptResult, type RecvFromResult, type SocketAddress, type SocketFamilyInput, type SocketType, addrBuf, decodeAddress, encodeAddress, familyNumber } from './address';
 import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR, SOL_SOCKET, SO_DOMAIN, SO_LINGER } from './constants';
 
 const k = native.socketConstants;
@@ -43,7 +43,7 @@ function domainOf(fd: number, syscall: string): number {
 function typeNumber(value: unknown): number {
   if (value === undefined) return SOCK_STREAM;
   if (typeof value === 'string') {
-    const t = TYPES[value as SocketType];
+    const t = lookupName(TYPES, value);
     if (t === undefined) throw invalidArgValue('type', value, "must be 'stream', 'dgram', 'seqpacket' or a SOCK_* number");
     return t;
   }
@@ -52,7 +52,9 @@ function typeNumber(value: unknown): number {
 
 /**
  * Create a socket (socket(2)), non-blocking and close-on-exec unless told otherwise.
- * @param family  'ipv4', 'ipv6', 'unix', or an AF_* number
+ * @param family  'IPv4', 'IPv6' or 'unix' (Node's names, taken in any case, so
+ *   'ipv4' and 'ipv6' too), 4 or 6 (Node's numbers, as `net.connect({ family })`),
+ *   or an AF_* number (AF_INET, AF_INET6, AF_UNIX...)
  * @param type    'stream' (default), 'dgram', 'seqpacket', or a SOCK_* number
  * @param options `{ nonblock, cloexec }`, both true by default
  * @returns the new fd
@@ -61,7 +63,7 @@ function typeNumber(value: unknown): number {
  *   integer, or a bad options object; RangeError ERR_OUT_OF_RANGE for a number outside
  *   its range; SystemError EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EMFILE... as the kernel says
  */
-export function socket(family: SocketFamily | number, type: SocketType | number = 'stream', options?: FdOptions): number {
+export function socket(family: SocketFamilyInput, type: SocketType | number = 'stream', options?: FdOptions): number {
   const af = familyNumber(family);
   const t = typeNumber(type);
   const [nonblock, cloexec] = fdFlags(options);
@@ -71,15 +73,15 @@ export function socket(family: SocketFamily | number, type: SocketType | number 
 /**
  * Bind `fd` to a local address (bind(2)). Port 0 (the default) lets the kernel
  * pick one: `localAddress(fd).port` tells which.
- * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
- * @param port    0-65535 for ipv4/ipv6; must be omitted for Unix sockets
+ * @param address an IP literal for IPv4/IPv6 sockets, a path for Unix ones (see the module doc)
+ * @param port    0-65535 for IPv4/IPv6; must be omitted for Unix sockets
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike, or an address
  *   that is not a string (or Buffer, for Unix); TypeError ERR_INVALID_ARG_VALUE for an
  *   address the socket's family cannot take (not a literal, an unknown IPv6 zone, a Unix
  *   path too long or with NUL bytes, a port given for a Unix socket);
  *   RangeError ERR_OUT_OF_RANGE for a negative fd or a port outside 0-65535;
  *   SystemError EADDRINUSE, EACCES, EADDRNOTAVAIL, EBADF, ENOTSOCK, EINVAL (already bound),
- *   EAFNOSUPPORT (a family other than ipv4/ipv6/unix)...
+ *   EAFNOSUPPORT (a family other than IPv4, IPv6 and Unix)...
  */
 export function bind(fd: FdLike, address: string | Buffer, port?: number): void {
   const n = toFd(fd);
@@ -107,7 +109,7 @@ export function listen(fd: FdLike, backlog = 511): void {
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike or a bad
  *   options object; RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EMFILE
  *   (out of fds: the connection stays queued), EINVAL (not listening), EBADF, ENOTSOCK,
- *   ECONNABORTED...; EAFNOSUPPORT for a peer family other than ipv4/ipv6/unix (the new
+ *   ECONNABORTED...; EAFNOSUPPORT for a peer family other than IPv4, IPv6 and Unix (the new
  *   fd is closed)
  */
 export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
@@ -118,7 +120,7 @@ export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
   if (conn === null) return null;
   let peer: SocketAddress;
   try {
-    // Only an unnamed Unix peer comes back with no address bytes: its family is unix.
+    // Only an unnamed Unix peer comes back with no address bytes: its family is 'unix'.
     peer = decodeAddress(lenOut[0]!, AF_UNIX);
   } catch (err) {
     native.close(conn); // a family we cannot describe (not IP nor Unix): do not leak the fd
@@ -129,13 +131,13 @@ export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
 
 /**
  * Start connecting `fd` (connect(2)); on a non-blocking socket this does not wait.
- * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
- * @param port    0-65535, required for ipv4/ipv6; must be omitted for Unix sockets
+ * @param address an IP literal for IPv4/IPv6 sockets, a path for Unix ones (see the module doc)
+ * @param port    0-65535, required for IPv4/IPv6; must be omitted for Unix sockets
  * @returns true if connected at once (Unix sockets, often loopback), false if the
  *   connection is in progress: wait for EPOLLOUT, then `getsockopt(fd, SOL_SOCKET,
  *   SO_ERROR)` is 0 on success or the errno that failed it (ECONNREFUSED...)
  * @throws TypeError/RangeError for a bad fd, address or port, as `bind` (and
- *   TypeError ERR_INVALID_ARG_TYPE for a missing port on an ipv4/ipv6 socket);
+ *   TypeError ERR_INVALID_ARG_TYPE for a missing port on an IPv4/IPv6 socket);
  *   SystemError ECONNREFUSED, ENOENT (no such Unix path), EAGAIN (a Unix listener's
  *   queue is full: nothing was started), ENETUNREACH, EISCONN, EALREADY, EBADF...
  */
@@ -194,7 +196,7 @@ export function send(fd: FdLike, buf: ArrayBufferView, offset?: number, length?:
  *   connected-stream peer), or `null` if nothing is ready (EAGAIN)
  * @throws TypeError/RangeError for a bad fd, buf, range or flags, as `recv`;
  *   SystemError ECONNRESET, EBADF, ENOTSOCK...; EAFNOSUPPORT for a sender whose
- *   family is not ipv4/ipv6/unix
+ *   family is not IPv4, IPv6 or Unix
  */
 export function recvfrom(fd: FdLike, buf: ArrayBufferView, offset?: number, length?: number, flags = 0): RecvFromResult | null {
   const n = toFd(fd);
@@ -211,8 +213,8 @@ export function recvfrom(fd: FdLike, buf: ArrayBufferView, offset?: number, leng
  * The argument order is (fd, buf, where, then the optional range and flags):
  * `sendto(fd, buf, '127.0.0.1', 9999)`, `sendto(fd, buf, '/tmp/sock')`,
  * `sendto(fd, buf, '::1', 53, 0, 12, MSG_DONTWAIT)`.
- * @param address an IP literal for ipv4/ipv6 sockets, a path for Unix ones (see the module doc)
- * @param port    required for ipv4/ipv6, must be undefined for Unix sockets
+ * @param address an IP literal for IPv4/IPv6 sockets, a path for Unix ones (see the module doc)
+ * @param port    required for IPv4/IPv6, must be undefined for Unix sockets
  * @returns bytes sent, `null` if the socket buffer is full (EAGAIN)
  * @throws TypeError/RangeError for a bad fd, buf, range or flags (as `recv`) or a
  *   bad address or port (as `connect`); SystemError EMSGSIZE, ECONNREFUSED,
@@ -249,7 +251,7 @@ export function shutdown(fd: FdLike, how: 'read' | 'write' | 'both' | number): v
   const n = toFd(fd);
   let h: number;
   if (typeof how === 'string') {
-    const v = HOW[how];
+    const v = lookupName(HOW, how);
     if (v === undefined) throw invalidArgValue('how', how, "must be 'read', 'write', 'both' or a SHUT_* number");
     h = v;
   } else h = validateInt(how, 'how', 0, 2);

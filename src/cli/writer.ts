@@ -1,19 +1,24 @@
 /**
- * Client bytes to stdout, exactly, in order, without blocking the event loop.
+ * The CLI's one fd writer: bytes to an fd, all of them, in order, never
+ * changing the flags of an fd shared with other processes.
  *
- * Bytes pushed while a callback runs are gathered and written at its end with
- * one write(2); what the kernel does not take stays queued (in order) and is
- * written when epoll says stdout is writable. Above a high-water mark the
- * owner is told to stop reading from clients (TCP flow control then slows
- * them down), below a low-water mark to read again: nothing is lost, memory
- * stays bounded.
+ * - `push()` (client bytes to stdout): what is pushed while a callback runs is
+ *   gathered and written at its end with one write(2); what the kernel does not
+ *   take stays queued (in order) and is written when epoll says the fd is
+ *   writable, without blocking the event loop. Above a high-water mark the
+ *   owner is told to stop reading from clients (TCP flow control then slows
+ *   them down), below a low-water mark to read again: nothing is lost, memory
+ *   stays bounded.
+ * - `writeSync()` (log lines to stderr): written at once, blocking the thread
+ *   while the fd is full, as Python's logging does.
  *
- * stdout is often blocking and shared with other processes (a shell's
- * terminal), so its flags are never changed: a pipe, FIFO or terminal is
- * opened again through /proc/self/fd/1 as a file of our own, non-blocking
- * (libuv does the same for terminals); a socket is written with
- * MSG_DONTWAIT; a regular file or /dev/null never blocks for long and is
- * written as it is.
+ * With `{ nonblocking: true }` (what `push()` needs) the fd is reached without
+ * blocking: a pipe, FIFO or terminal is opened again through /proc/self/fd/N
+ * as a non-blocking file of our own (libuv does the same for terminals), a
+ * socket is written with MSG_DONTWAIT, and a regular file or /dev/null, which
+ * never blocks for long, is written as it is. Without it, the fd is written as
+ * it is: a blocking fd blocks in write(2), a non-blocking one that is full is
+ * waited for with epoll.
  */
 import fs from 'node:fs';
 import { EPOLLOUT } from '../readiness/constants';
@@ -24,7 +29,7 @@ import { MSG_DONTWAIT, send } from '../fd/socket';
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;
 
-/** How stdout is written: the fd, and whether epoll can tell when it is writable. */
+/** How the fd is written: the fd, and whether epoll can tell when it is writable. */
 interface Target {
   fd: number;
   owned: boolean;
@@ -32,8 +37,14 @@ interface Target {
   writeSome(buf: Buffer, off: number, len: number): number | null;
 }
 
-function openTarget(fd: number): Target {
-  const st = fs.fstatSync(fd); // EBADF: stdout is closed
+/** The fd as it is: write(2), whatever its flags (the logs). */
+function plainTarget(fd: number): Target {
+  return { fd, owned: false, pollable: false, writeSome: (b, o, l) => write(fd, b, o, l) };
+}
+
+/** The fd reached without blocking (see the module doc). */
+function nonblockingTarget(fd: number): Target {
+  const st = fs.fstatSync(fd); // EBADF: the fd is closed
   if (st.isSocket()) {
     return { fd, owned: false, pollable: true, writeSome: (b, o, l) => send(fd, b, o, l, MSG_DONTWAIT) };
   }
@@ -49,7 +60,7 @@ function openTarget(fd: number): Target {
       return { fd: own, owned: true, pollable, writeSome: (b, o, l) => write(own, b, o, l) };
     }
   }
-  return { fd, owned: false, pollable: false, writeSome: (b, o, l) => write(fd, b, o, l) };
+  return plainTarget(fd);
 }
 
 /** Whether epoll takes `fd` (a terminal does, /dev/null says EPERM). */
@@ -111,7 +122,13 @@ export class ByteQueue {
   }
 }
 
-export class Output {
+/** Options of `new FdWriter()`. */
+export interface FdWriterOptions {
+  /** Reach the fd without blocking the thread (see the module doc); needed by push(). Default false. */
+  nonblocking?: boolean;
+}
+
+export class FdWriter {
   #target: Target;
   #q = new ByteQueue();
   #scheduled = false;
@@ -122,12 +139,12 @@ export class Output {
   #drained: Array<() => void> = [];
   /** Told `true` when the owner should stop reading from clients, `false` to read again. */
   onPressure: (stop: boolean) => void = () => {};
-  /** Told once if stdout fails (EPIPE: the reader is gone); later bytes are dropped. */
+  /** Told once if a push()ed write fails (EPIPE: the reader is gone); later bytes are dropped. */
   onError: (err: Error) => void = () => {};
 
-  /** @throws SystemError EBADF if `fd` is closed */
-  constructor(fd = 1) {
-    this.#target = openTarget(fd);
+  /** @throws SystemError EBADF if `fd` is closed (with `nonblocking`; otherwise at the first write) */
+  constructor(fd: number, options: FdWriterOptions = {}) {
+    this.#target = options.nonblocking === true ? nonblockingTarget(fd) : plainTarget(fd);
     if (this.#target.pollable) {
       // Made now, not at the first EAGAIN, so that the fd count stays flat.
       this.#waiting = new Epoll();
@@ -140,7 +157,7 @@ export class Output {
     return this.#q.length;
   }
 
-  /** Queue `buf[off, off + len)` (copied) for stdout. */
+  /** Queue `buf[off, off + len)` (copied), to be written without blocking (needs `nonblocking`). */
   push(buf: Uint8Array, off = 0, len = buf.length - off): void {
     if (this.#failed || len === 0) return;
     this.#q.push(buf, off, len);
@@ -154,14 +171,42 @@ export class Output {
     }
   }
 
-  /** Resolves once every byte pushed so far is written (or stdout failed). */
+  /**
+   * Write all of `buf` now, blocking the thread while the fd is full (the
+   * logs). Not for a writer that push() is also used on: the queue would be
+   * passed.
+   * @throws SystemError EPIPE, EBADF... as write(2) says
+   */
+  writeSync(buf: Buffer): void {
+    let off = 0;
+    let waiter: Epoll | null = null;
+    try {
+      while (off < buf.length) {
+        const n = this.#target.writeSome(buf, off, buf.length - off);
+        if (n !== null) {
+          off += n;
+          continue;
+        }
+        // EAGAIN: only pipes, sockets and terminals say so, and epoll takes those.
+        if (waiter === null) {
+          waiter = new Epoll();
+          waiter.register(this.#target.fd, EPOLLOUT);
+        }
+        waiter.poll(1000);
+      }
+    } finally {
+      waiter?.close(); // made only when needed: the fd count stays flat
+    }
+  }
+
+  /** Resolves once every byte pushed so far is written (or writing failed). */
   drain(): Promise<void> {
     this.#flush();
     if (this.pending === 0 || this.#failed) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));
   }
 
-  /** Stop waiting on stdout and close what this object opened. */
+  /** Stop waiting on the fd and close what this object opened. */
   close(): void {
     this.#waiting?.close();
     this.#waiting = null;
@@ -200,7 +245,7 @@ export class Output {
     if (this.pending === 0 || this.#failed) for (const resolve of this.#drained.splice(0)) resolve();
   };
 
-  /** stdout is full: come back when it is writable. */
+  /** The fd is full: come back when it is writable. */
   #wait(): void {
     this.#blocked = true;
     if (!this.#target.pollable) {
