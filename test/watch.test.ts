@@ -620,6 +620,36 @@ describe('start() options.rounds', () => {
     }
   });
 
+  test('--pending-deprecation: the addon runs the rounds (no runNextTicks, no DEP0134 warning); the same order', async () => {
+    // Without Node's runNextTicks (under --pending-deprecation touching it warns) each
+    // round is its own napi_make_callback: the same guarantee, by the other path.
+    const script = `
+      const { Epoll, pipe, read, write } = require('./src/index');
+      const ep = new Epoll();
+      const a = pipe(), b = pipe();
+      ep.register(a[0]); ep.register(b[0]);
+      const order = [];
+      let events = 0;
+      const buf = Buffer.alloc(8);
+      ep.start((fd) => {
+        read(fd, buf);
+        const i = ++events;
+        order.push('event ' + i);
+        if (i === 1) setImmediate(() => order.push('immediate'));
+        process.nextTick(() => order.push('tick ' + i));
+        Promise.resolve().then(() => order.push('micro ' + i));
+        if (i < 4) write(fd === a[0] ? b[1] : a[1], Buffer.from('x'));
+        else ep.close();
+      });
+      write(a[1], Buffer.from('x'));
+      process.on('exit', () => console.log(JSON.stringify(order)));`;
+    const res = await runNode(['-e', script], { nodeArgs: ['--pending-deprecation'] });
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stderr, /DEP0134|DeprecationWarning/);
+    const expected = [1, 2, 3, 4].flatMap((i) => [`event ${i}`, `tick ${i}`, `micro ${i}`]);
+    assert.deepEqual(JSON.parse(res.stdout), [...expected, 'immediate']);
+  });
+
   test('default: an undrained level-triggered fd is reported once per turn, even while other fds keep rounds going', async () => {
     const ep = new Epoll();
     const idle = pipe(); // readable, drained only in a setImmediate
