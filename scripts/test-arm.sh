@@ -109,21 +109,9 @@ fi
 # A PATH with the system's tools except compilers, assemblers, linkers, make and the
 # host's node/npm: `node` is the target's, put in front per target.
 bin="$tmp/bin"
-mkdir -p "$bin"
-IFS=: read -r -a dirs <<<"$PATH"
-for d in "${dirs[@]}"; do
-  [[ -d "$d" ]] || continue
-  for f in "$d"/*; do
-    n="$(basename "$f")"
-    [[ -x "$f" && ! -d "$f" && ! -e "$bin/$n" ]] || continue
-    if [[ "$n" =~ ^(cc|c\+\+|c89|c99|gcc|g\+\+|cpp|clang|clang\+\+|tcc|ld|ld\..*|gold|as|make|gmake|cmake|ninja|node|nodejs|npm|npx|corepack)(-[0-9.]+)?$ ||
-          "$n" =~ -(gcc|g\+\+|cc|c\+\+|cpp|ld|as)(-[0-9.]+)?$ ]]; then
-      continue
-    fi
-    ln -s "$f" "$bin/$n"
-  done
-done
-for tool in cc gcc g++ c++ make node npm; do
+source "$root/scripts/no-compiler-path.sh"
+no_compiler_path "$bin" 'node|nodejs|npm|npx|corepack' || die "the test PATH still has a compiler"
+for tool in node npm; do
   if PATH="$bin" command -v "$tool" >/dev/null 2>&1; then die "$tool is still on the test PATH"; fi
 done
 

@@ -30,23 +30,8 @@ done
 
 # A PATH with everything the system has, except compilers, assemblers, linkers and make.
 bin="$tmp/bin"
-mkdir -p "$bin"
-IFS=: read -r -a dirs <<<"$PATH"
-for d in "${dirs[@]}"; do
-  [[ -d "$d" ]] || continue
-  for f in "$d"/*; do
-    n="$(basename "$f")"
-    [[ -x "$f" && ! -d "$f" && ! -e "$bin/$n" ]] || continue
-    if [[ "$n" =~ ^(cc|c\+\+|c89|c99|gcc|g\+\+|cpp|clang|clang\+\+|tcc|ld|ld\..*|gold|as|make|gmake|cmake|ninja)(-[0-9.]+)?$ ||
-          "$n" =~ ^(x86_64|aarch64|arm|i686).*-(gcc|g\+\+|cc|c\+\+|cpp|ld|as)(-[0-9.]+)?$ ]]; then
-      continue
-    fi
-    ln -s "$f" "$bin/$n"
-  done
-done
-for tool in cc gcc g++ c++ make; do
-  if PATH="$bin" command -v "$tool" >/dev/null 2>&1; then echo "$tool is still on the test PATH" >&2; exit 1; fi
-done
+source "$root/scripts/no-compiler-path.sh"
+no_compiler_path "$bin" || exit 1
 echo "== install into an empty directory, PATH without cc/gcc/g++/make"
 app="$tmp/app"
 mkdir -p "$app"
