@@ -70,8 +70,11 @@ export function openHandle(fd: number): NativeHandle {
   return native.handleOpen(fd, watchMode === 'thread');
 }
 
-/** Batches one wake-up delivers at most, unless start() says otherwise (1-64). */
-export const DEFAULT_ROUNDS = 64;
+/** The most batches start() may ask one wake-up to deliver (native/watch.c's WATCH_MAX_ROUNDS). */
+export const MAX_ROUNDS = 64;
+
+/** Batches one wake-up delivers at most, unless start() says otherwise (1 to MAX_ROUNDS). */
+export const DEFAULT_ROUNDS = MAX_ROUNDS;
 
 /** How many events one batch hands to JavaScript at most. */
 const WATCH_BATCH = 1024;

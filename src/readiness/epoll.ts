@@ -15,6 +15,7 @@ import { native } from '../internal/binding';
 import {
   DEFAULT_ROUNDS,
   Delivery,
+  MAX_ROUNDS,
   openHandle,
   toEvents,
   type EpollEvent,
@@ -208,7 +209,7 @@ export class Epoll implements Disposable {
     const d = this.#open();
     const fn = validateFunction<EpollListener>(listener, 'listener');
     const o = validateOptions<StartOptions>(options);
-    const rounds = o.rounds === undefined ? DEFAULT_ROUNDS : validateInt(o.rounds, 'options.rounds', 1, 64);
+    const rounds = o.rounds === undefined ? DEFAULT_ROUNDS : validateInt(o.rounds, 'options.rounds', 1, MAX_ROUNDS);
     d.start(fn, rounds);
     return this;
   }
