@@ -11,7 +11,10 @@
         "native/fd.c",
         "native/fdkinds.c",
         "native/socket.c",
-        "native/poll.c"
+        "native/poll.c",
+        "native/tty.c",
+        "native/proc.c",
+        "native/fdpass.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
