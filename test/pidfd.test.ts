@@ -194,7 +194,7 @@ describe('pidfdSendSignal', () => {
     for (const name of ['SIGFOO', 'sigterm', 'TERM', 'constructor', '']) {
       assert.throws(() => pidfdSendSignal(987654, name), (err: Error & { code?: string }) => {
         assert.ok(err instanceof TypeError);
-        assert.equal(err.code, (nodeErr as { code: string }).code);
+        assert.equal(err.code, (nodeErr as unknown as { code: string }).code);
         assert.equal(err.message, `Unknown signal: ${name}`);
         return true;
       });
