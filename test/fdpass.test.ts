@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import {
-  close, Epoll, EPOLLIN, pipe, read, recvFds, SCM_MAX_FD, sendFds, SOCK_DGRAM, SOCK_SEQPACKET, socketpair, write,
+  bind, close, connect, Epoll, EPOLLIN, localAddress, pipe, read, recv, recvFds, socket, SCM_MAX_FD, sendFds, SOCK_DGRAM, SOCK_SEQPACKET, socketpair, write,
 } from '../src/index';
 import { failsafe, fdFlags, fdLeakCheck, fdTarget, hasPython, O_CLOEXEC_FLAG, fdCount } from './helpers';
 
@@ -153,6 +153,18 @@ describe('sendFds and recvFds between two ends', () => {
       assert.throws(() => recvFds(r, Buffer.alloc(1), 1), { code: 'ENOTSOCK', syscall: 'recvmsg' });
     } finally {
       closeAll(r, w);
+    }
+    // A UDP socket takes an SCM_RIGHTS message and drops the fds: refused before sending.
+    const udp = socket('IPv4', 'dgram');
+    const peer = socket('IPv4', 'dgram');
+    try {
+      bind(peer, '127.0.0.1', 0);
+      connect(udp, '127.0.0.1', localAddress(peer).port);
+      assert.throws(() => sendFds(udp, Buffer.from('x'), [udp]), { code: 'ERR_INVALID_ARG_VALUE', message: /not a Unix socket/ });
+      assert.equal(recv(peer, Buffer.alloc(4)), null, 'nothing was sent');
+      assert.equal(sendFds(udp, Buffer.from('x'), []), 1, 'data alone is fine');
+    } finally {
+      closeAll(udp, peer);
     }
   });
 });

@@ -3,12 +3,12 @@
  * fds for the same open files, sockets, pipes, ptys... as Python's
  * `socket.send_fds`/`socket.recv_fds`, and interoperable with them.
  */
-import { check, checkAgain, invalidArgType, outOfRange } from '../internal/errors';
+import { check, checkAgain, invalidArgType, invalidArgValue, outOfRange } from '../internal/errors';
 import { native } from '../internal/binding';
 import { type FdLike, toFd, validateInt, validateView } from '../internal/validate';
-import { SOCK_STREAM } from './fd';
+import { AF_UNIX, SOCK_STREAM } from './fd';
 
-const { SOL_SOCKET, SO_TYPE } = native.socketConstants as Readonly<Record<'SOL_SOCKET' | 'SO_TYPE', number>>;
+const { SOL_SOCKET, SO_TYPE, SO_DOMAIN } = native.socketConstants as Readonly<Record<'SOL_SOCKET' | 'SO_TYPE' | 'SO_DOMAIN', number>>;
 
 /** The most fds one message carries (the kernel's SCM_MAX_FD). */
 export const SCM_MAX_FD = 253;
@@ -36,7 +36,8 @@ const optOut = new Int32Array(1);
  * so a vanished peer is EPIPE, never SIGPIPE). The fds stay open here: the peer
  * gets its own. On a stream socket they travel with the first byte sent; if fewer
  * bytes went than given, send the rest with `send()`.
- * @param sock a Unix socket (stream, datagram or seqpacket)
+ * @param sock a Unix socket (stream, datagram or seqpacket); with fds, one
+ *   getsockopt (two with empty data) checks it will carry them
  * @param data at least one byte on a stream socket (the kernel silently drops fds
  *   sent with no data there, so that is refused)
  * @param fds up to 253 (SCM_MAX_FD) open fds; may be empty
@@ -45,8 +46,9 @@ const optOut = new Int32Array(1);
  * @throws TypeError ERR_INVALID_ARG_TYPE for a sock that is not an FdLike, data that
  *   is not an ArrayBufferView, fds not an array of integers; RangeError
  *   ERR_OUT_OF_RANGE for a negative fd, more than 253 fds, or empty data with fds
- *   on a stream socket; SystemError EBADF (an fd in fds is not open), EPIPE,
- *   ENOTCONN, EOPNOTSUPP (not a Unix socket), ETOOMANYREFS...
+ *   on a stream socket; TypeError ERR_INVALID_ARG_VALUE for fds on a socket that is
+ *   not a Unix socket (the kernel would drop them); SystemError ENOTSOCK (not a
+ *   socket), EBADF (an fd in fds is not open), EPIPE, ENOTCONN, ETOOMANYREFS...
  */
 export function sendFds(sock: FdLike, data: ArrayBufferView, fds: readonly number[]): number | null {
   const fd = toFd(sock, 'sock');
@@ -54,15 +56,22 @@ export function sendFds(sock: FdLike, data: ArrayBufferView, fds: readonly numbe
   if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of file descriptors', fds);
   if (fds.length > SCM_MAX_FD) throw outOfRange('fds.length', `<= ${SCM_MAX_FD}`, fds.length);
   for (let i = 0; i < fds.length; i++) fdsIn[i] = validateInt(fds[i], `fds[${i}]`, 0, 0x7fffffff);
-  if (data.byteLength === 0 && fds.length > 0) {
-    // Read-only check: a stream socket would drop the fds and report 0 bytes sent.
-    const r = native.getsockopt(fd, SOL_SOCKET, SO_TYPE, optOut);
-    if (r < 0) check(r, 'sendmsg');
-    if (optOut[0] === SOCK_STREAM) {
+  // Read-only checks, where the kernel would send the data and silently drop the fds:
+  // a socket of another family (an IP datagram socket takes SCM_RIGHTS and ignores
+  // it), and a stream socket with no data byte.
+  if (fds.length > 0) {
+    if (sockopt(fd, SO_DOMAIN) !== AF_UNIX) throw invalidArgValue('sock', sock, 'is not a Unix socket (only AF_UNIX carries fds)');
+    if (data.byteLength === 0 && sockopt(fd, SO_TYPE) === SOCK_STREAM) {
       throw outOfRange('data.byteLength', '>= 1 when fds are sent on a stream socket (the kernel drops fds sent with no data)', 0);
     }
   }
   return checkAgain(native.sendFds(fd, data, 0, data.byteLength, fdsIn.subarray(0, fds.length)), 'sendmsg');
+}
+
+/** An int socket option; a failure (ENOTSOCK, EBADF) is reported as sendmsg's. */
+function sockopt(fd: number, option: number): number {
+  check(native.getsockopt(fd, SOL_SOCKET, option, optOut), 'sendmsg');
+  return optOut[0]!;
 }
 
 /**
