@@ -166,6 +166,20 @@ describe('ttyConfigure and ttyAttributes on a pty', () => {
     });
   });
 
+  it('every rate of the B* table, and odd ones between them, read back as set', () => {
+    withPty((_c, t) => {
+      const table = [50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+        230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];
+      const odd = [1, 45, 100, 10400, 31250, 74880, 76800, 128000, 153600, 256000, 1843200, 4000001, 12000000, 0x7fffffff];
+      for (const rate of [...table, ...odd]) {
+        assert.equal(ttyConfigure(t, { baudRate: rate }).baudRate, rate, `${rate}`);
+        assert.equal(ttyAttributes(t).baudRate, rate, `${rate} read again`);
+      }
+      for (const dataBits of [5, 6, 7, 8] as const) assert.equal(ttyConfigure(t, { dataBits }).dataBits, 8, 'a pty keeps CS8');
+      for (const parity of ['even', 'odd', 'mark', 'space', 'none'] as const) assert.equal(ttyConfigure(t, { parity }).parity, 'none', 'and no parity');
+    });
+  });
+
   it('an empty options object changes nothing and returns the settings', () => {
     withPty((_c, t) => {
       assert.deepEqual(ttyConfigure(t, {}), ttyAttributes(t));
