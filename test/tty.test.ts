@@ -4,12 +4,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import fs from 'node:fs';
 import { isatty } from 'node:tty';
 import {
   close, Epoll, EPOLLHUP, EPOLLIN, openpty, pipe, read, ttyAttributes, ttyConfigure, write,
   type TtyAttributes,
 } from '../src/index';
+import { native } from '../src/internal/binding';
 import { fdFlags, fdLeakCheck, hasPython, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
 const leakCheck = fdLeakCheck();
@@ -289,6 +291,33 @@ describe('misuse', () => {
       assert.throws(() => ttyAttributes('0' as never), { code: 'ERR_INVALID_ARG_TYPE' });
       assert.throws(() => ttyConfigure(-1, { raw: true }), { code: 'ERR_OUT_OF_RANGE' });
     });
+  });
+});
+
+describe('the addon itself, called directly with garbage (tty.c, proc.c, fdpass.c)', () => {
+  it('throws a TypeError or returns -EINVAL, never reads outside a buffer', () => {
+    const EINVAL = -osConstants.errno.EINVAL;
+    const [c, t] = openpty();
+    try {
+      assert.throws(() => native.ttyGetAttr(t, new Uint32Array(3)), TypeError, 'a termios array too short');
+      assert.throws(() => native.ttyGetAttr(t, new Int32Array(64) as never), TypeError, 'not a Uint32Array');
+      assert.throws(() => native.ttySetAttr('x' as never, new Uint32Array(64)), TypeError);
+      assert.equal(native.ptyOpen(0, new Int32Array(1)), EINVAL, 'no room for two fds: nothing opened');
+      assert.throws(() => native.ptyOpen(0, new Uint32Array(2) as never), TypeError);
+      assert.throws(() => native.pidfdOpen('1' as never, 0), TypeError);
+      assert.throws(() => native.pidfdSendSignal(c, {} as never), TypeError);
+      const buf = Buffer.alloc(4);
+      assert.throws(() => native.sendFds(c, buf, 0, 5, new Int32Array(0)), RangeError, 'a range outside the buffer');
+      assert.throws(() => native.sendFds(c, buf, 0, 4, [1] as never), TypeError);
+      assert.equal(native.sendFds(c, buf, 0, 4, new Int32Array(254)), EINVAL, 'more than SCM_MAX_FD');
+      assert.equal(native.recvFds(c, buf, 0, 4, 254, new Int32Array(254), new Int32Array(2)), EINVAL);
+      assert.equal(native.recvFds(c, buf, 0, 4, -1, new Int32Array(1), new Int32Array(2)), EINVAL);
+      assert.equal(native.recvFds(c, buf, 0, 4, 1, new Int32Array(1), new Int32Array(1)), EINVAL, 'no room for the info');
+      assert.throws(() => native.recvFds(c, buf, 2, 3, 1, new Int32Array(1), new Int32Array(2)), RangeError);
+    } finally {
+      close(c);
+      close(t);
+    }
   });
 });
 
