@@ -77,7 +77,9 @@ function sockopt(fd: number, option: number): number {
 /**
  * Receive data and any fds attached to it (recvmsg with SCM_RIGHTS). The fds
  * arrive close-on-exec (MSG_CMSG_CLOEXEC). At most `maxFds` are kept: if more
- * came, the rest are closed and `truncated` is true.
+ * came, the rest are closed and `truncated` is true. On a datagram or seqpacket
+ * socket, a message longer than `buf` is cut (the rest is lost), as recv(2) does:
+ * `truncated` speaks of fds only.
  * @param sock a Unix socket
  * @param buf where the data goes (its whole length is offered)
  * @param maxFds how many fds to accept, 0-253

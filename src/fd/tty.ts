@@ -126,7 +126,8 @@ function decode(a: Uint32Array): TtyAttributes {
  * A tty's line settings as the kernel holds them (TCGETS2). On a pty the kernel
  * keeps 8 data bits and no parity whatever was asked (there is no wire), but
  * keeps the baud rate, stop bits and flow control flags.
- * @param fd a tty: a serial port, a pty's tty side, a console
+ * @param fd a tty: a serial port, a pty's tty side (or its controller, which
+ *   reports and sets its tty side's settings), a console
  * @returns `{ baudRate, dataBits, parity, stopBits, raw, flowControl }`
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
  *   RangeError ERR_OUT_OF_RANGE for a negative fd;
