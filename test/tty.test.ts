@@ -32,16 +32,23 @@ function withPty(fn: (controller: number, tty: number) => void): void {
   }
 }
 
-/** Wait (at most 5 s) until fd is readable, then read what is there. */
-function readWhenReady(fd: number): string {
+/**
+ * Read from fd until `length` bytes came (waiting for readiness in between, 5 s at most
+ * in all: the line discipline may hand them over in more than one piece), and at most that.
+ */
+function readWhenReady(fd: number, length: number): string {
   const ep = new Epoll();
+  const deadline = Date.now() + 5000;
+  let got = '';
   try {
     ep.register(fd, EPOLLIN);
-    assert.notDeepEqual(ep.poll(5000), [], 'readable within 5 s');
-    const buf = Buffer.alloc(256);
-    const n = read(fd, buf);
-    assert.ok(n !== null && n > 0, `read gave ${n}`);
-    return buf.toString('latin1', 0, n);
+    const buf = Buffer.alloc(length);
+    while (got.length < length) {
+      assert.notDeepEqual(ep.poll(Math.max(0, deadline - Date.now())), [], `readable within 5 s (got ${JSON.stringify(got)})`);
+      const n = read(fd, buf, 0, length - got.length);
+      if (n) got += buf.toString('latin1', 0, n);
+    }
+    return got;
   } finally {
     ep.close();
   }
@@ -194,9 +201,9 @@ describe('data through a pty', () => {
     withPty((c, t) => {
       ttyConfigure(t, { baudRate: 115200, raw: true });
       assert.equal(write(c, Buffer.from('ping\r\n\x03\x13')), 8);
-      assert.equal(readWhenReady(t), 'ping\r\n\x03\x13', 'Ctrl-C and Ctrl-S arrive as bytes');
+      assert.equal(readWhenReady(t, 8), 'ping\r\n\x03\x13', 'Ctrl-C and Ctrl-S arrive as bytes');
       assert.equal(write(t, Buffer.from('pong\n')), 5);
-      assert.equal(readWhenReady(c), 'pong\n');
+      assert.equal(readWhenReady(c, 5), 'pong\n');
       assert.equal(read(c, Buffer.alloc(16)), null, 'no echo came back (EAGAIN)');
     });
   });
@@ -204,11 +211,11 @@ describe('data through a pty', () => {
   it('cooked: the kernel line discipline echoes, and delivers whole lines', () => {
     withPty((c, t) => {
       write(c, Buffer.from('ab'));
-      assert.equal(readWhenReady(c), 'ab', 'echoed');
+      assert.equal(readWhenReady(c, 2), 'ab', 'echoed');
       assert.equal(read(t, Buffer.alloc(16)), null, 'no whole line yet');
       write(c, Buffer.from('c\r'));
-      assert.equal(readWhenReady(t), 'abc\n', 'CR became NL, the line is there');
-      assert.equal(readWhenReady(c), 'c\r\n', 'echo, with NL as CR NL (ONLCR)');
+      assert.equal(readWhenReady(t, 4), 'abc\n', 'CR became NL, the line is there');
+      assert.equal(readWhenReady(c, 3), 'c\r\n', 'echo, with NL as CR NL (ONLCR)');
     });
   });
 
