@@ -263,18 +263,26 @@ export class Delivery {
     return promise;
   }
 
-  events(): AsyncIterableIterator<EpollEvent[]> {
+  events(options: unknown): AsyncIterableIterator<EpollEvent[]> {
+    const signal = options === undefined ? undefined : validateOptions<WaitOptions>(options).signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    }
+    // Each next() is a wait() with the signal: an abort rejects the pending
+    // next() (or the next one) with an AbortError, once; the iterator is done then.
+    const waitOptions = signal === undefined ? undefined : { signal };
     let done = false;
     const value = (batch: EpollEvent[]): IteratorResult<EpollEvent[]> => ({ done: false, value: batch });
     const ended = (err: unknown): IteratorResult<EpollEvent[]> => {
-      if ((err as { code?: unknown }).code !== 'ERR_IOREADY_CLOSED') throw err;
+      const code = (err as { code?: unknown }).code;
       done = true;
+      if (code !== 'ERR_IOREADY_CLOSED') throw err; // ABORT_ERR, or the epoll fd failed
       return doneResult;
     };
     const iterator: AsyncIterableIterator<EpollEvent[]> = {
       next: (): Promise<IteratorResult<EpollEvent[]>> => {
         if (done || this.#closed) return Promise.resolve(doneResult);
-        return this.wait(undefined, undefined).then(value, ended);
+        return this.wait(undefined, waitOptions).then(value, ended);
       },
       return: (): Promise<IteratorResult<EpollEvent[]>> => {
         done = true;
