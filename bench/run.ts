@@ -199,6 +199,10 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
       return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_ROUNDS: '1' } };
     }
+    if (id === 'ioready-start-range') {
+      const script = path.join(benchDir, 'peers', 'ioready-start.ts');
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_RANGE: '1' } };
+    }
     if (id === 'ioready-events') {
       const script = path.join(benchDir, 'peers', 'ioready-wait.ts');
       return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_EVENTS: '1' } };
