@@ -3,20 +3,24 @@
 // the bench measured it. Memory, unlike time, is steady enough to assert.
 //
 // What is measured is the bench's figure (bench/serve.ts, "RSS per idle
-// connection"): a fresh server, its resident memory (VmRSS) before and after
-// IDLE connections that send nothing, divided by IDLE - one-off growth of
-// heaps, tables and JIT-compiled code included, as a user sees it. The
-// connections come from a separate Node process, a few at a time, as
-// clients arrive at a real server.
+// connection"): a fresh server (tsc's output in dist/, which npm test builds
+// first), its resident memory (VmRSS) before and after IDLE connections that
+// send nothing, divided by IDLE - one-off growth of heaps, tables and
+// JIT-compiled code included, as a user sees it. The connections come from a
+// separate Node process, 16 connecting at a time. The median of three fresh
+// servers is judged: a garbage collection that lands in one measurement
+// (up or down by 50-150 B) does not decide.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { test } from 'node:test';
 
-import net from 'node:net';
+import { connect } from './cli-helpers';
+import { ROOT, failsafe, sleep, until } from './helpers';
 
-import { Proc, connect } from './cli-helpers';
-import { failsafe, sleep, until } from './helpers';
+const MAIN_JS = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 /** Connections per measurement. */
 const IDLE = 10_000;
@@ -25,9 +29,10 @@ const RUNS = 3;
 
 /**
  * The bound, bytes of RSS per idle connection. After #18 `ioready serve`
- * measures 140-215 B here (Python's seed server: 170-176 B); the main before
- * it 240-330 B, of which a Set of the level-triggered fds cost 30-60 B and
- * accept()'s garbage (about 420 B a connection, now 140 B) most of the rest.
+ * measures medians of 89-130 B here (single runs 22-211 B); the main before it
+ * (ea920de) medians of 338-414 B (single runs 315-431 B), of which a
+ * Set of the level-triggered fds cost 30-60 B and accept()'s garbage (about
+ * 420 B a connection, now 87 B) most of the rest (Python's seed server: 170-186 B).
  */
 const BOUND = 235;
 
@@ -76,8 +81,18 @@ async function freePort(): Promise<number> {
 /** One measurement: a fresh `ioready serve`, IDLE idle connections; RSS growth / IDLE, in bytes. */
 async function measure(): Promise<number> {
   // At --log-level error serve says nothing when it listens: connect until it answers.
+  assert.ok(fs.existsSync(MAIN_JS), `${MAIN_JS} is missing: npm run build (npm test does it)`);
   const port = await freePort();
-  const serve = new Proc(['serve', '--port', String(port), '--log-level', 'error', '--backlog', '4096']);
+  // tsc's output, as users run it (npm test builds dist/ first): tsx's own start-up
+  // garbage would be collected during the measurement, now and then, and hide its growth.
+  const serve = spawn(process.execPath, [MAIN_JS, 'serve', '--port', String(port), '--log-level', 'error', '--backlog', '4096'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let serveErr = '';
+  serve.stderr.on('data', (d: Buffer) => (serveErr += d));
+  const serveExit = new Promise((resolve) => serve.on('close', resolve));
+  const pid = serve.pid!;
+  const fdCount = (): number => fs.readdirSync(`/proc/${pid}/fd`).length;
   const client = spawn(process.execPath, ['-e', CLIENT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let clientErr = '';
   let clientOut = '';
@@ -92,21 +107,21 @@ async function measure(): Promise<number> {
         s.destroy();
         break;
       }
-      if (Date.now() > end || serve.child.exitCode !== null) throw new Error(`serve did not listen on ${port}: ${serve.stderr}`);
+      if (Date.now() > end || serve.exitCode !== null) throw new Error(`serve did not listen on ${port}: ${serveErr}`);
     }
     await sleep(500); // startup settles (the probe's connection, lazily loaded modules)
-    const fds = serve.fdCount();
-    const before = rss(serve.pid);
+    const fds = fdCount();
+    const before = rss(pid);
     client.stdin.write(`${IDLE}\n`);
     await Promise.race([until(() => clientOut.includes(`connected ${IDLE}\n`), 'the client connected', 30_000), clientExit]);
-    await serve.until(() => serve.fdCount() >= fds + IDLE, `serve holding ${IDLE} connections`, 30_000);
+    await until(() => fdCount() >= fds + IDLE, `serve holding ${IDLE} connections`, 30_000);
     await sleep(500);
-    return (rss(serve.pid) - before) / IDLE;
+    return (rss(pid) - before) / IDLE;
   } finally {
     client.stdin.end();
     client.kill('SIGKILL');
     serve.kill('SIGKILL');
-    await serve.exited;
+    await serveExit;
   }
 }
 
