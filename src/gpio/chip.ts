@@ -428,6 +428,7 @@ export class Chip implements Disposable {
         get fd() {
           return chip.#fd;
         },
+        device: this.#path,
         read: () => this.readInfoEvents(),
         track: (ep) => this.#iterators.add(ep),
         untrack: (ep) => this.#iterators.delete(ep),
