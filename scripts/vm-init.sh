@@ -25,6 +25,7 @@ r=/newroot
 mount -t proc proc $r/proc
 mount -t sysfs sysfs $r/sys
 mount -t configfs configfs $r/sys/kernel/config || say "no configfs"
+mount -t debugfs debugfs $r/sys/kernel/debug || say "no debugfs"
 mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $r/dev/pts
