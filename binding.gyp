@@ -14,7 +14,9 @@
         "native/poll.c",
         "native/tty.c",
         "native/proc.c",
-        "native/fdpass.c"
+        "native/fdpass.c",
+        "native/ioctl.c",
+        "native/gpio_layout.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
