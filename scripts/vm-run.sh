@@ -54,6 +54,7 @@ rw=()
 add_rw() {
   local d
   d=$(cd "$1" 2>/dev/null && pwd -P) || { echo "vm-run: $1: not a directory" >&2; exit 125; }
+  [ "$d" = / ] && return 0 # (the host's whole / stays read-only)
   rw+=("$d")
 }
 add_rw "$repo"
