@@ -5,14 +5,16 @@
 # (read-only, 9p), with the project tree, the caller's working directory and the
 # directories in VM_RW (colon-separated) writable; /dev, /proc, /sys, /tmp, /run its own.
 # CMD runs in a chroot into the host's /, so the host's node, python3 and node_modules work;
-# the working directory is kept; the environment is PATH, HOME, LANG, TZ, CI,
-# NODE_OPTIONS, every IOREADY_* variable and the names listed in VM_ENV, with NO_COLOR=1
-# and TERM=dumb. CMD's stdout and stderr arrive on ours (two virtio serial ports: the
-# kernel's console never mixes in); its stdin is /dev/null.
+# the working directory is kept; the environment is PATH, HOME, USER, LOGNAME, LANG,
+# LC_ALL, LC_CTYPE, TZ, CI, NODE_OPTIONS, every IOREADY_* variable and the names listed
+# in VM_ENV (space-separated), with NO_COLOR=1 and TERM=dumb. CMD's stdout and stderr
+# arrive on ours (two virtio serial ports: the kernel's console never mixes in); its
+# stdin is /dev/null. tsx's cache (/tmp/tsx-0) is kept in the cache across boots.
 #
 #   VM_TIMEOUT=1200   seconds before the VM is killed (exit 124): a failsafe
 #   VM_MEM=2048       the VM's memory in MiB
 #   VM_DEBUG=1        the VM's console (kernel and init messages) on stderr
+#   VM_APPEND='...'   more kernel parameters; VM_MSIZE: 9p's msize (default 262144)
 #   IOREADY_VM_CACHE  where vm-setup.sh's build lives (default <repo>/.cache/vm); built
 #                     on first use (vm-setup.sh, ~1-2 min, needs root and the Debian mirror)
 #
@@ -52,6 +54,7 @@ rw=()
 add_rw() {
   local d
   d=$(cd "$1" 2>/dev/null && pwd -P) || { echo "vm-run: $1: not a directory" >&2; exit 125; }
+  [ "$d" = / ] && return 0 # (the host's whole / stays read-only)
   rw+=("$d")
 }
 add_rw "$repo"
@@ -112,7 +115,8 @@ bus=pci
 args=(
   -accel tcg -cpu qemu64 -m "${VM_MEM:-2048}" -nodefaults -no-user-config -display none -no-reboot
   -kernel "$vm/vmlinux" -initrd "$vm/initramfs.cpio"
-  -append "console=ttyS0 $([ "${VM_DEBUG:-0}" = 1 ] || echo quiet) panic=-1 rdinit=/init ${VM_APPEND:-}"
+  # acpi=noirq: PCI interrupts from the PIR table; ACPI's link devices took ~1 s of TCG.
+  -append "console=ttyS0 $([ "${VM_DEBUG:-0}" = 1 ] || echo quiet) panic=-1 rdinit=/init acpi=noirq mitigations=off ${VM_APPEND:-}"
   "${console[@]}"
   -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
   -device "virtio-9p-$bus,fsdev=hostroot,mount_tag=hostroot"
