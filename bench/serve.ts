@@ -20,10 +20,13 @@
  *
  * ioready runs as users run it: tsc's output of src/, with the addon pinned
  * (copied) for the run. Servers and client counts are interleaved
- * (round-robin over repetitions); medians are reported. Results also go to bench/serve-results.json.
+ * (round-robin over repetitions); medians are reported. Results also go to
+ * bench/serve-results.json after a full run (bench/.build/serve/ after a quick
+ * or partial one; --out DIR says where).
  *
  *   npm run bench:serve                  # 3 repetitions x 2 s
  *   npm run bench:serve -- --quick       # 1 repetition x 0.5 s, 2,000 idle connections
+ *   npm run bench:serve -- --reps 0 --servers ioready,python-seed   # memory only: 3 samples each
  *   npm run bench:serve -- --servers ioready,c --clients 100 --reps 5
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
