@@ -92,7 +92,7 @@ for w in "${what[@]}"; do
     ir() { "${vg[@]}" "$@" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
     node --import tsx bench/profile/pairs.ts api 1 # tsx compiles and caches first
     # One write+read pair, counted inside the setImmediate that runs 100,000 of them.
-    for mode in api binding noop; do
+    for mode in api range range64 binding noop; do
       n=$(ir --toggle-collect='*CheckImmediate*' node --single-threaded --import tsx bench/profile/pairs.ts $mode 100000)
       echo "pair, $mode: $(( n / 100000 )) per $([[ $mode == noop ]] && echo call || echo pair)"
     done

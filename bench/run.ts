@@ -12,8 +12,9 @@
  * {"count", "seconds"} as JSON on stdout.
  *
  * Prints a table (medians, spread, ratios, the issue's targets) and writes
- * results.json and results.svg (into bench/, or --out DIR; --quick writes
- * into bench/.build/quick/ unless --out says otherwise).
+ * results.json and results.svg: into bench/ (the committed results) only
+ * after a full run; a quick or partial one (--quick, --reps, --peers...)
+ * writes into bench/.build/pipes/; --out DIR says where, always.
  *
  *   npm run bench:pipes                 # 5 repetitions x 1.5 s, both workloads (npm run bench runs this, then bench/serve.ts)
  *   npm run bench:pipes -- --quick      # 1 repetition x 0.2 s: a smoke run

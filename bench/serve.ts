@@ -15,14 +15,18 @@
  * the difference (it must be 0).
  *
  * Memory: 10,000 idle connections; (RSS after - RSS before) / 10,000, and
- * the same for anonymous memory alone (RssAnon).
+ * the same for anonymous memory alone (RssAnon); a fresh server per sample,
+ * as many samples as repetitions (at least one), the median.
  *
  * ioready runs as users run it: tsc's output of src/, with the addon pinned
  * (copied) for the run. Servers and client counts are interleaved
- * (round-robin over repetitions); medians are reported. Results also go to bench/serve-results.json.
+ * (round-robin over repetitions); medians are reported. Results also go to
+ * bench/serve-results.json after a full run (bench/.build/serve/ after a quick
+ * or partial one; --out DIR says where).
  *
  *   npm run bench:serve                  # 3 repetitions x 2 s
  *   npm run bench:serve -- --quick       # 1 repetition x 0.5 s, 2,000 idle connections
+ *   npm run bench:serve -- --reps 0 --servers ioready,python-seed   # memory only: 3 samples each
  *   npm run bench:serve -- --servers ioready,c --clients 100 --reps 5
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -81,7 +85,7 @@ interface Options {
 
 const USAGE = `usage: npm run bench -- serve [options]  (or npm run bench:serve -- [options])
   --quick             1 repetition x 0.5 s, 2,000 idle connections (a smoke run)
-  --reps N            repetitions (default 3; 0: memory only)
+  --reps N            repetitions (default 3; 0: memory only, 3 samples)
   --duration MS       measured window per run (default 2000)
   --warmup MS         warm-up before the window (default 300)
   --clients a,b       connection counts of the throughput runs (default 100,1000)
@@ -363,17 +367,27 @@ async function main(): Promise<void> {
       }
     }
   }
-  const rss = new Map<string, IdleCost>();
-  for (const def of defs) {
-    try {
-      rss.set(def.id, await idleRss(load, def, o.idle));
-    } catch (err) {
-      process.stderr.write(`  idle ${def.id}: ${(err as Error).message}\n`);
+  // Memory: a fresh server per sample, a sample per repetition (3 with --reps 0, memory only), interleaved; the median.
+  const idleReps = o.reps === 0 ? 3 : o.reps;
+  const idleRuns = new Map<string, IdleCost[]>();
+  for (let rep = 0; rep < idleReps; rep++) {
+    for (const def of defs) {
+      try {
+        const v = await idleRss(load, def, o.idle);
+        idleRuns.set(def.id, [...(idleRuns.get(def.id) ?? []), v]);
+        process.stderr.write(`  rep ${rep + 1} idle ${def.id}: ${v.rss.toFixed(0)} B per connection\n`);
+      } catch (err) {
+        process.stderr.write(`  idle ${def.id}: ${(err as Error).message}\n`);
+      }
     }
+  }
+  const rss = new Map<string, IdleCost & { samples: number[] }>();
+  for (const [id, vs] of idleRuns) {
+    rss.set(id, { rss: median(vs.map((v) => v.rss)), anon: median(vs.map((v) => v.anon)), samples: vs.map((v) => Math.round(v.rss)) });
   }
   const results: Record<string, unknown> = { options: o, servers: {} };
   const c = (clients: number, f: (t: Throughput) => number): number => median((runs.get(`c@${clients}`) ?? []).map(f));
-  console.log(`\n${o.reps} repetition(s) x ${o.durationMs} ms of ${MSG}-byte messages, medians; x C: ratio to the C server\n`);
+  if (o.reps > 0) console.log(`\n${o.reps} repetition(s) x ${o.durationMs} ms of ${MSG}-byte messages, medians; x C: ratio to the C server\n`);
   const header = ['server', 'clients', 'MB/s', 'x C', 'CPU µs/msg', 'x C', 'server CPU', 'lost'];
   const rows: string[][] = [];
   for (const clients of o.clients) {
@@ -391,16 +405,18 @@ async function main(): Promise<void> {
   if (o.reps === 1) console.log('ONE repetition: each figure is a single sample (10-30% apart between runs on a\nshared machine), not a verdict; run without --quick for medians of 3.\n');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
-  console.log(`\nRSS per idle connection (of which anonymous memory), ${o.idle.toLocaleString('en')} connections:`);
+  if (o.reps > 0) {
+    console.log(line(header));
+    for (const r of rows) console.log(line(r));
+  }
+  console.log(`\nRSS per idle connection (of which anonymous memory), ${o.idle.toLocaleString('en')} connections, median of ${idleReps}:`);
   if (o.idle < 10000) console.log('(fewer than 10,000: one-off growth of heaps weighs more per connection than in a full run)');
   const pyIdle = rss.get('python-seed');
   for (const def of defs) {
     const v = rss.get(def.id);
     const vsPy = v !== undefined && pyIdle !== undefined && def.id !== 'python-seed' ? `  ${(v.rss / pyIdle.rss).toFixed(2)}x Python's` : '';
     console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.rss.toFixed(0)} B (${v.anon.toFixed(0)} B)${vsPy}`}`);
-    (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v?.rss ?? null, anonPerConnection: v?.anon ?? null };
+    (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v?.rss ?? null, anonPerConnection: v?.anon ?? null, samples: v?.samples ?? [] };
   }
   fs.mkdirSync(o.outDir, { recursive: true });
   const file = path.join(o.outDir, 'serve-results.json');

@@ -4,9 +4,10 @@
  * --collect-atstart=no --toggle-collect='*CheckImmediate*' (bench/profile.sh)
  * counts exactly them, none of Node's start-up:
  *
- *   node --import tsx bench/profile/pairs.ts api|binding|noop N
+ *   node --import tsx bench/profile/pairs.ts api|range|range64|binding|noop N
  *
  * - api:     ioready's read()/write() (what users call)
+ * - range, range64: the same with (buf, 0, 1), of a 1-byte and of a 64-byte buffer
  * - binding: the addon's read/write called directly (no TypeScript layer), with a range
  * - binding2: the same, whole buffer (the two-argument form the API uses)
  * - noop:    the addon's fcntl(F_GETFD) wrapper on a bad fd: a Node-API call with
@@ -58,13 +59,34 @@ function binding2(k: number): number {
   return sink;
 }
 
+/** ioready's read()/write() with an offset and a length, as users often write them (#18). */
+function range(k: number): number {
+  let sink = 0;
+  for (let i = 0; i < k; i++) {
+    write(w, byte, 0, 1);
+    sink += read(r, byte, 0, 1)!;
+  }
+  return sink;
+}
+
+/** The same, one byte of a larger buffer: a real range. */
+const big = Buffer.alloc(64);
+function range64(k: number): number {
+  let sink = 0;
+  for (let i = 0; i < k; i++) {
+    write(w, big, 0, 1);
+    sink += read(r, big, 0, 1)!;
+  }
+  return sink;
+}
+
 function noop(k: number): number {
   let sink = 0;
   for (let i = 0; i < k; i++) sink += native.fcntl(-1, F_GETFD, 0);
   return sink;
 }
 
-const modes: Record<string, (k: number) => number> = { api, binding, binding2, noop };
+const modes: Record<string, (k: number) => number> = { api, range, range64, binding, binding2, noop };
 const run = modes[mode!];
 if (run === undefined) throw new Error(`unknown mode ${mode}`);
 let sink = 0;
