@@ -26,3 +26,4 @@ export { DefaultSelector, EpollSelector, PollSelector, SelectSelector } from './
 export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './fd/eventfd';
 export * from './fd/timerfd';
 export * from './fd/inotify';
+export * from './stream/index';

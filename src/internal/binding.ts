@@ -92,6 +92,10 @@ export interface Binding {
   // poll.c
   pollWait(fds: Int32Array, nfds: number, timeoutMs: number, out: Int32Array): number;
   selectWait(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number;
+
+  // stream.c
+  /** chunks[0] from firstOffset, then the rest whole (at most 64 chunks per call): bytes or -errno. */
+  writev(fd: number, chunks: readonly ArrayBufferView[], firstOffset: number): number;
 }
 
 /** The names the check below looks for, each with the type it must have. */
@@ -105,7 +109,7 @@ const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   socket: 'function', bind: 'function', connect: 'function', listen: 'function', accept4: 'function',
   getsockname: 'function', getpeername: 'function', recv: 'function', send: 'function', recvfrom: 'function',
   sendto: 'function', shutdown: 'function', setsockopt: 'function', getsockopt: 'function',
-  pollWait: 'function', selectWait: 'function',
+  pollWait: 'function', selectWait: 'function', writev: 'function',
 };
 
 /** Check that `raw` is the addon this TypeScript was written against. */
