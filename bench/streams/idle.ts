@@ -53,12 +53,11 @@ void (async () => {
     };
     // Warm up: one stream of the kind, made and destroyed (the shared Epoll, code paths).
     {
-      const [a, b] = [fs.openSync(paths[0]!, 'r+'), 0];
-      const s: Readable = kind === 'net' ? new net.Socket({ fd: a, readable: true, writable: false }) : createReadStream(a);
+      const fd = fs.openSync(paths[0]!, 'r+');
+      const s: Readable = kind === 'net' ? new net.Socket({ fd, readable: true, writable: false }) : createReadStream(fd);
       s.on('data', onData);
       await new Promise((r) => setImmediate(r));
       s.destroy();
-      void b;
       await new Promise((r) => s.once('close', r));
     }
     await settle();
