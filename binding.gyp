@@ -12,6 +12,9 @@
         "native/fdkinds.c",
         "native/socket.c",
         "native/poll.c",
+        "native/tty.c",
+        "native/proc.c",
+        "native/fdpass.c",
         "native/stream.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],

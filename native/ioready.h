@@ -128,6 +128,9 @@ bool init_fd(napi_env env, napi_value exports);
 bool init_fdkinds(napi_env env, napi_value exports);
 bool init_socket(napi_env env, napi_value exports);
 bool init_poll(napi_env env, napi_value exports);
+bool init_tty(napi_env env, napi_value exports);
+bool init_proc(napi_env env, napi_value exports);
+bool init_fdpass(napi_env env, napi_value exports);
 bool init_stream(napi_env env, napi_value exports);
 
 #endif

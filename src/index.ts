@@ -26,4 +26,7 @@ export { DefaultSelector, EpollSelector, PollSelector, SelectSelector } from './
 export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './fd/eventfd';
 export * from './fd/timerfd';
 export * from './fd/inotify';
+export { openpty, ttyAttributes, ttyConfigure, type TtyAttributes, type TtyFlowControl, type TtyOptions, type TtyParity } from './fd/tty';
+export { pidfdOpen, pidfdSendSignal } from './fd/pidfd';
+export { recvFds, SCM_MAX_FD, sendFds, type RecvFdsResult } from './fd/fdpass';
 export * from './stream/index';

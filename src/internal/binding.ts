@@ -32,6 +32,7 @@ export interface Binding {
   fdkindConstants: Constants;
   socketConstants: Constants;
   pollConstants: Constants & { FD_SETSIZE: number };
+  ttyConstants: Constants;
 
   // epoll.c
   epollCreate(cloexec: boolean): number;
@@ -93,6 +94,20 @@ export interface Binding {
   pollWait(fds: Int32Array, nfds: number, timeoutMs: number, out: Int32Array): number;
   selectWait(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number;
 
+  // tty.c: a pty pair, and termios2 as a Uint32Array of ttyConstants.TERMIOS_WORDS:
+  // [iflag, oflag, cflag, lflag, line, ispeed, ospeed, cc[0] .. cc[NCCS - 1]]
+  ptyOpen(flags: number, out: Int32Array): number;
+  ttyGetAttr(fd: number, out: Uint32Array): number;
+  ttySetAttr(fd: number, attrs: Uint32Array): number;
+
+  // proc.c
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): number;
+
+  // fdpass.c: info[0] = fds written to fdsOut, info[1] = 1 if the kernel (or the C) closed some
+  sendFds(fd: number, buf: ArrayBufferView, off: number, len: number, fds: Int32Array): number;
+  recvFds(fd: number, buf: ArrayBufferView, off: number, len: number, maxFds: number, fdsOut: Int32Array, info: Int32Array): number;
+
   // stream.c
   /** chunks[0] from firstOffset, then the rest whole (at most 64 chunks per call): bytes or -errno. */
   writev(fd: number, chunks: readonly ArrayBufferView[], firstOffset: number): number;
@@ -110,6 +125,8 @@ const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   getsockname: 'function', getpeername: 'function', recv: 'function', send: 'function', recvfrom: 'function',
   sendto: 'function', shutdown: 'function', setsockopt: 'function', getsockopt: 'function',
   pollWait: 'function', selectWait: 'function', writev: 'function',
+  ttyConstants: 'object', ptyOpen: 'function', ttyGetAttr: 'function', ttySetAttr: 'function',
+  pidfdOpen: 'function', pidfdSendSignal: 'function', sendFds: 'function', recvFds: 'function',
 };
 
 /** Check that `raw` is the addon this TypeScript was written against. */

@@ -117,6 +117,13 @@ export function keyError(message: string): Error & { code: string } {
   return err;
 }
 
+/** TypeError ERR_UNKNOWN_SIGNAL: a signal name Node does not know, worded as process.kill words it. */
+export function unknownSignal(signal: unknown): TypeError & { code: string } {
+  const err = withCode(new TypeError(`Unknown signal: ${String(signal)}`), 'ERR_UNKNOWN_SIGNAL');
+  Error.captureStackTrace?.(err, unknownSignal);
+  return err;
+}
+
 /** Error ABORT_ERR: an AbortSignal fired, as Node's own APIs report it. */
 export function abortError(reason: unknown): Error & { code: string } {
   const err = withCode(new Error('The operation was aborted', { cause: reason }), 'ABORT_ERR');
