@@ -1,6 +1,7 @@
 /**
  * Process exit as a user sees it, with a stream over an idle FIFO (opened read-write
- * by this process, so a writer is always there and nothing ever arrives):
+ * by this process, so a writer is always there and nothing ever arrives) or an idle
+ * character device (FIFO names a /dev/input/eventN in the test VM):
  *
  *   destroy FIFO [ioready|fs]  a flowing stream; prints "destroy" and destroys it: the
  *                              process should end at once (fs: a threadpool read()
@@ -32,7 +33,10 @@ if (mode === 'destroy' && arg === 'fs') {
     s.destroy();
   }, 50);
 } else {
-  const fd = fs.openSync(fifo!, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  // A FIFO read-write (a writer always there, nothing ever arrives); a device (an
+  // input device in the test VM) read-only.
+  const rw = fs.statSync(fifo!).isFIFO() ? fs.constants.O_RDWR : fs.constants.O_RDONLY;
+  const fd = fs.openSync(fifo!, rw | fs.constants.O_NONBLOCK);
   const s: Readable & { unref(): unknown } = createReadStream(fd);
   if (mode === 'destroy') {
     s.on('data', () => undefined);
