@@ -55,7 +55,7 @@ function runExit(args: string[], marker: string, onMarker?: (send: () => void) =
   });
 }
 
-describe('process exit with a stream over an idle FIFO', () => {
+describe('process exit with a stream over an idle FIFO', { concurrency: true }, () => {
   it('ends within the bound after destroy()', async () => {
     const r = await runExit(['destroy', fifo()], 'destroy');
     assert.equal(r.code, 0, r.stderr);
