@@ -32,18 +32,19 @@ interface Run {
 }
 
 /** Run bench/streams/exit.ts MODE FIFO ARG; `onMarker` runs when its stdout says `marker`. */
-function runExit(args: string[], marker: string, onMarker?: (send: () => void) => void, killAfterMs = 10_000): Promise<Run> {
+function runExit(args: string[], marker: string, onMarker?: (send: () => void) => void, killAfterMarkerMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...TSX, 'bench/streams/exit.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let at = 0;
-    const kill = setTimeout(() => child.kill('SIGKILL'), failsafe(killAfterMs));
+    const kill = setTimeout(() => child.kill('SIGKILL'), failsafe(30_000));
     child.stdout.on('data', (d: Buffer) => {
       stdout += d;
       if (at === 0 && stdout.includes(`${marker}\n`)) {
         at = performance.now();
         onMarker?.(() => undefined);
+        if (killAfterMarkerMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMarkerMs);
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -94,6 +95,15 @@ describe('process exit with a stream over an idle FIFO', { concurrency: true }, 
     assert.equal(aliveWhenTold, true);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.afterMarker >= 400, `it stayed alive ${r.afterMarker.toFixed(0)} ms`);
+  });
+
+  it('a write waiting for room keeps the process alive; unref() lets it end', async () => {
+    const held = await runExit(['write-full', fifo()], 'ready', undefined, 500);
+    assert.equal(held.signal, 'SIGKILL', `it ended by itself (code ${held.code}): ${held.stderr}`);
+    assert.ok(held.afterMarker >= 500, `alive ${held.afterMarker.toFixed(0)} ms after the write`);
+    const r = await runExit(['write-full', fifo(), 'unref'], 'ready');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.afterMarker < EXIT_BOUND_MS, `exit ${r.afterMarker.toFixed(0)} ms after unref() (bound ${EXIT_BOUND_MS})`);
   });
 
   it('an idle flowing stream uses no CPU (no busy loop)', async () => {

@@ -282,6 +282,15 @@ describe('write streams', () => {
   });
 });
 
+describe('write streams on a regular file', () => {
+  it('always ready (epoll says EPERM): every byte written, in order', async () => {
+    const f = path.join(dir, 'written');
+    const data = randomBytes(300_000);
+    await pipeline(Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), createWriteStream(fs.openSync(f, 'w')));
+    assert.equal(sha(fs.readFileSync(f)), sha(data));
+  });
+});
+
 describe('duplex', () => {
   it('a socketpair: both ways, end() is a half-close the peer reads as end of stream', async () => {
     const [a, b] = socketpair();

@@ -12,20 +12,30 @@
  *                              a line "quit" arrives through the FIFO
  *   idle-cpu FIFO MS           a flowing stream left idle for MS ms: prints the CPU
  *                              time used meanwhile (no busy loop: about 0)
+ *   write-full FIFO [unref]    a write stream into the FIFO (opened read-write, never
+ *                              read) with a write waiting for room: prints "ready";
+ *                              stays alive as a socket with a pending write does,
+ *                              or (unref) ends by itself
  *
  *   node --import tsx bench/streams/exit.ts MODE FIFO [ARG]
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 
-import { createReadStream } from '../../src/index';
+import { createReadStream, createWriteStream } from '../../src/index';
 
 const [mode, fifo, arg] = process.argv.slice(2);
 const say = (line: string): void => {
   fs.writeSync(1, `${line}\n`);
 };
 
-if (mode === 'destroy' && arg === 'fs') {
+if (mode === 'write-full') {
+  const ws = createWriteStream(fs.openSync(fifo!, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
+  ws.on('error', () => undefined);
+  ws.write(Buffer.alloc(1024 * 1024)); // more than the pipe holds: the rest waits for EPOLLOUT
+  if (arg === 'unref') ws.unref();
+  say('ready');
+} else if (mode === 'destroy' && arg === 'fs') {
   const s = fs.createReadStream('', { fd: fs.openSync(fifo!, 'r+') });
   s.on('data', () => undefined);
   setTimeout(() => {
