@@ -5,8 +5,8 @@
  * 1. Passing fds: one message of 1 byte carrying 1 fd over a Unix socketpair,
  *    received, and the received fd closed; messages per second. Peers: ioready's
  *    sendFds/recvFds, Python's socket.send_fds/recv_fds (the same syscalls, from
- *    the interpreter), and as the floor, the same 1-byte message with no fd
- *    (ioready's send/recv). Each a fresh process, a fixed wall-time window, the
+ *    the interpreter), C (bench/c/fdpass.c: the limit), and the same 1-byte
+ *    message with no fd (ioready's send/recv: what the fd costs). Each a fresh process, a fixed wall-time window, the
  *    median of the repetitions.
  * 2. Exit notice: a child killed with SIGKILL; the time from the kill to the
  *    pidfd turning readable (an Epoll's wait() on the event loop) and to
@@ -18,6 +18,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
 import { close, Epoll, EPOLLIN, pidfdOpen, pidfdSendSignal, recv, recvFds, send, sendFds, socketpair } from '../src/index';
 
 const quick = process.argv.includes('--quick');
@@ -78,11 +80,15 @@ while now < end:
 print(count / (now - t0))
 `;
 
+const cPeer = path.join(__dirname, '.build', 'fdpass-c');
+
 /** One measurement in a fresh process. */
-function measure(peer: 'ioready' | 'python' | 'plain'): number {
+function measure(peer: 'ioready' | 'python' | 'c' | 'plain'): number {
   const r =
     peer === 'python'
       ? spawnSync('python3', ['-c', PYTHON, String(WINDOW_MS)], { encoding: 'utf8' })
+      : peer === 'c'
+      ? spawnSync(cPeer, [String(WINDOW_MS)], { encoding: 'utf8' })
       : spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', peer === 'plain' ? 'plain' : 'fds', String(WINDOW_MS)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${peer}: ${r.stderr}`);
   return Number(r.stdout.trim());
@@ -112,14 +118,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${nodeLoop(process.argv[i + 1] as 'fds' | 'plain', Number(process.argv[i + 2]))}\n`);
     return;
   }
-  const peers = ['ioready', 'python', 'plain'] as const;
-  const runs: Record<(typeof peers)[number], number[]> = { ioready: [], python: [], plain: [] };
+  fs.mkdirSync(path.dirname(cPeer), { recursive: true });
+  const cc = spawnSync('cc', ['-O2', '-Wall', '-o', cPeer, path.join(__dirname, 'c', 'fdpass.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`cc failed: ${cc.error?.message ?? cc.stderr}`);
+  const peers = ['ioready', 'python', 'c', 'plain'] as const;
+  const runs: Record<(typeof peers)[number], number[]> = { ioready: [], python: [], c: [], plain: [] };
   for (let rep = 0; rep < REPS; rep++) for (const p of peers) runs[p].push(measure(p)); // interleaved
   const m = Object.fromEntries(peers.map((p) => [p, median(runs[p])])) as Record<(typeof peers)[number], number>;
   const k = (x: number): string => `${(x / 1000).toFixed(0)}k/s`;
   console.log(`passing 1 fd per 1-byte message (median of ${REPS} x ${WINDOW_MS} ms):`);
   console.log(`  ioready sendFds/recvFds + close   ${k(m.ioready)}  ${(1e6 / m.ioready).toFixed(2)} µs per message`);
   console.log(`  python send_fds/recv_fds + close  ${k(m.python)}  ioready ${(m.ioready / m.python).toFixed(2)}x python`);
+  console.log(`  C sendmsg/recvmsg + close         ${k(m.c)}  ioready ${(m.ioready / m.c).toFixed(2)}x C`);
   console.log(`  ioready send/recv, no fd (floor)  ${k(m.plain)}  an fd costs ${(1e6 / m.ioready - 1e6 / m.plain).toFixed(2)} µs`);
 
   const notices: Array<{ pidfd: number; exit: number }> = [];

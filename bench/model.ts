@@ -7,6 +7,7 @@ export type WorkloadId = 'pingpong' | 'fanin';
 export type PeerId =
   | 'ioready-start'
   | 'ioready-start-rounds1'
+  | 'ioready-start-range'
   | 'ioready-wait'
   | 'ioready-events'
   | 'ioready-thread'
@@ -47,6 +48,12 @@ export const PEERS: readonly Peer[] = [
     id: 'ioready-start-rounds1',
     label: 'ioready start({rounds:1})',
     about: "start() with one batch per event-loop wake-up (libuv's own way; the default before #12)",
+  },
+  {
+    id: 'ioready-start-range',
+    label: 'ioready start(), (off, len)',
+    about: 'start() with the handler as users write it: read(fd, buf, 0, 1), write(fd, buf, 0, 1), a Map from fd to partner',
+    optional: true,
   },
   { id: 'ioready-wait', label: 'ioready wait()', about: 'await Epoll.wait() in a loop: one promise per batch' },
   { id: 'ioready-events', label: 'ioready events()', about: 'for await over Epoll.events(): one promise per batch' },

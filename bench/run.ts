@@ -53,6 +53,8 @@ interface Options {
   outDir: string;
   /** Run ioready's TypeScript sources through tsx instead of tsc's output. */
   fromSrc: boolean;
+  /** Shortened or narrowed (--quick, --reps, --peers...): not the committed results. */
+  partial: boolean;
 }
 
 const USAGE = `usage: npm run bench:pipes -- [options]  (or npm run bench -- pipes [options])
@@ -63,7 +65,8 @@ const USAGE = `usage: npm run bench:pipes -- [options]  (or npm run bench -- pip
   --fan-in N          pipes in the fan-in workload (default 1000)
   --workloads a,b     of: ${WORKLOADS.map((w) => w.id).join(', ')}
   --peers a,b         of: ${PEERS.map((p) => p.id + (p.optional ? ' (only if named)' : '')).join(', ')}
-  --out DIR           where results.json and results.svg go (default bench/)
+  --out DIR           where results.json and results.svg go (default: bench/ after
+                      a full run, bench/.build/pipes/ after a quick or partial one)
   --from-src          run ioready's TypeScript sources through tsx (default: tsc's
                       output, compiled for this run in bench/.build, as users run it)
   --redraw            only draw results.svg again from results.json
@@ -80,20 +83,28 @@ function parseOptions(argv: string[]): Options {
     fanIn: 1000,
     workloads: WORKLOADS.map((w) => w.id),
     peers: PEERS.filter((p) => !p.optional).map((p) => p.id),
-    outDir: quick ? path.join(buildDir, 'quick') : benchDir,
+    outDir: '',
     fromSrc: argv.includes('--from-src'),
+    partial: false,
   };
   const list = <T extends string>(value: string, known: readonly T[], what: string): T[] => {
     const items = value.split(',').filter(Boolean);
     for (const item of items) if (!known.includes(item as T)) usage(`unknown ${what} '${item}'`);
     return items as T[];
   };
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--quick', '--from-src', '--redraw', '--markdown'].includes(arg)) continue;
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
+    if (arg === '--quick' || arg === '--from-src') {
+      o.partial = true;
+      continue;
+    }
+    if (arg === '--redraw' || arg === '--markdown') continue;
+    if (!['--reps', '--duration', '--warmup', '--fan-in', '--workloads', '--peers', '--out'].includes(arg)) {
+      usage(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument '${arg}'`);
     }
     const value = argv[++i];
     if (value === undefined) usage(`${arg} needs a value`);
@@ -102,6 +113,7 @@ function parseOptions(argv: string[]): Options {
       if (!Number.isInteger(n) || n < 1) usage(`${arg} wants a positive integer, not '${value}'`);
       return n;
     };
+    if (arg !== '--out') o.partial = true;
     switch (arg) {
       case '--reps': o.reps = num(); break;
       case '--duration': o.durationMs = num(); break;
@@ -109,10 +121,11 @@ function parseOptions(argv: string[]): Options {
       case '--fan-in': o.fanIn = num(); break;
       case '--workloads': o.workloads = list(value, WORKLOADS.map((w) => w.id), 'workload'); break;
       case '--peers': o.peers = list(value, PEERS.map((p) => p.id), 'peer'); break;
-      case '--out': o.outDir = path.resolve(value); break;
-      default: usage(`unknown option ${arg}`);
+      default: o.outDir = path.resolve(value); break; // --out
     }
   }
+  // Only a full run writes the committed results (or --out says where).
+  if (o.outDir === '') o.outDir = o.partial && !argv.includes('--redraw') && !argv.includes('--markdown') ? path.join(buildDir, 'pipes') : benchDir;
   return o;
 }
 
@@ -185,6 +198,10 @@ function preparePeers(ids: PeerId[], runDir: string): PeerInfo[] {
     if (id === 'ioready-start-rounds1') {
       const script = path.join(benchDir, 'peers', 'ioready-start.ts');
       return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_ROUNDS: '1' } };
+    }
+    if (id === 'ioready-start-range') {
+      const script = path.join(benchDir, 'peers', 'ioready-start.ts');
+      return { ...peer, available: true, command: [process.execPath, '--require', 'tsx/cjs', script], env: { IOREADY_BENCH_RANGE: '1' } };
     }
     if (id === 'ioready-events') {
       const script = path.join(benchDir, 'peers', 'ioready-wait.ts');
@@ -276,39 +293,55 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
-/** The printed report: per workload, medians and the ratio of each peer (row) to each other (column). */
+/**
+ * The printed report, for an 80-100 column terminal: per workload, each
+ * peer's median rate, its spread, its rate per CPU-second, and the two ratios
+ * that say how ioready compares (start() to this peer, this peer to C); then
+ * the targets. Every other ratio is in results.json (`workloads.*.ratios`).
+ */
 function printReport(res: BenchResults): void {
   const out: string[] = [];
   const label = (id: PeerId): string => PEERS.find((p) => p.id === id)!.label;
+  const single = res.options.reps === 1;
+  const ratio = (x: number | undefined): string => (x === undefined ? '-' : `${x.toFixed(2)}x`);
   for (const w of Object.values(res.workloads)) {
     if (w === undefined) continue;
     const ids = Object.keys(w.peers) as PeerId[];
-    out.push(`\n${w.title} (${w.unit}; median of ${res.options.reps}, min-max across runs)\n`);
-    const head = ['peer', 'median', 'min - max', 'per CPU-s', 'kernel', ...ids.map((id) => `÷ ${label(id)}`)];
+    out.push(`\n${w.title}\n(${w.unit}, median of ${res.options.reps}${single ? '' : ', spread = (max - min) / 2 as a share of the median'})\n`);
+    const head = ['peer', 'median', ...(single ? [] : ['spread']), 'per CPU-s', 'kernel', 'start() ÷', '÷ C'];
     const rows = ids.map((a) => {
-      const s = w.peers[a]!;
-      const spread = `${formatRate(s.min)} - ${formatRate(s.max)}`;
-      const kernel = s.kernelShare === undefined ? '-' : `${(100 * s.kernelShare).toFixed(0)}%`;
-      return [label(a), formatRate(s.median), spread, formatRate(s.cpuMedian), kernel, ...ids.map((b) => (a === b ? '1' : `${w.ratios[a]![b]!.toFixed(2)}x`))];
+      const st = w.peers[a]!;
+      const spread = `±${((50 * (st.max - st.min)) / st.median).toFixed(0)}%`;
+      const kernel = st.kernelShare === undefined ? '-' : `${(100 * st.kernelShare).toFixed(0)}%`;
+      const startVs = a === 'ioready-start' ? '1' : ratio(w.ratios['ioready-start']?.[a]);
+      const vsC = a === 'c' ? '1' : ratio(w.ratios[a]?.c);
+      return [label(a), formatRate(st.median), ...(single ? [] : [spread]), formatRate(st.cpuMedian), kernel, startVs, vsC];
     });
     out.push(table([head, ...rows]));
   }
-  out.push('\nper CPU-s: events per second of the process\'s own CPU time (user + system, all threads),');
-  out.push('less disturbed by other load on the machine; the targets are judged on wall-clock rates.');
-  out.push('kernel: the share of that CPU time spent in the kernel (system time).');
-  out.push('\nTargets (ratios of medians from this run)\n');
+  out.push('\nper CPU-s: events per second of the process\'s own CPU time (all threads), less');
+  out.push('disturbed by other load; kernel: its system-time share. start() ÷: ioready');
+  out.push('start()\'s median over this peer\'s; ÷ C: this peer\'s over C\'s. All ratios:');
+  out.push('results.json, workloads.*.ratios.');
+  out.push(`\nTargets (ratios of medians from this run${single ? '; ONE repetition: samples, not verdicts' : ''})\n`);
+  const status = (t: TargetCheck): string => {
+    if (t.met === null) return 'not measured';
+    if (single) return t.met ? 'above (1 run)' : 'below (1 run)';
+    return t.met ? 'met' : 'NOT MET';
+  };
   out.push(
     table([
       ['target', 'wanted', 'measured', 'per CPU-s', 'status'],
       ...res.targets.map((t) => [
-        `${t.workload}: ${label(t.peer)} vs ${label(t.versus)}`,
+        `${t.workload}: ${label(t.peer).replace(/^ioready /, '')} ÷ ${label(t.versus).replace(/^ioready /, '')}`,
         `>= ${+t.atLeast.toFixed(2)}x`,
-        t.ratio === undefined ? '-' : `${t.ratio.toFixed(2)}x`,
-        t.cpuRatio === undefined ? '-' : `${t.cpuRatio.toFixed(2)}x`,
-        t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET',
+        ratio(t.ratio),
+        ratio(t.cpuRatio),
+        status(t),
       ]),
     ]),
   );
+  if (single) out.push('\nOne repetition on a shared machine varies by 10-30%: run without --quick (5\nrepetitions, medians) before calling a target met or missed.');
   const failed = res.runs.filter((r) => r.error !== undefined);
   for (const r of failed) out.push(`\nrun failed: ${r.workload} ${r.peer} #${r.rep}: ${r.error}`);
   for (const p of res.peers) if (!p.available) out.push(`\npeer skipped: ${p.label}: ${p.reason}`);
@@ -406,7 +439,8 @@ function main(): void {
   const svgPath = path.join(o.outDir, 'results.svg');
   fs.writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(svgPath, renderChart(results));
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), svgPath)}\n`);
+  const where = o.partial && path.resolve(o.outDir) === path.join(buildDir, 'pipes') ? '\n(a quick or partial run: the committed bench/results.json and results.svg are left as they were)' : '';
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), svgPath)}${where}\n`);
   if (runs.some((r) => r.error !== undefined)) process.exitCode = 1;
 }
 

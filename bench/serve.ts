@@ -55,14 +55,14 @@ const ioreadyServeExclusive = (port: number, ...more: string[]): string[] =>
 
 const SERVERS: ServerDef[] = [
   { id: 'ioready', label: 'ioready serve', command: (p) => ioreadyServe(p) },
-  { id: 'ioready-w2', label: 'ioready serve --workers 2', command: (p) => ioreadyServe(p, '--workers', '2') },
+  { id: 'ioready-w2', label: 'ioready serve -w 2', command: (p) => ioreadyServe(p, '--workers', '2') },
   {
     id: 'ioready-w2x',
-    label: 'ioready serve --workers 2 (EPOLLEXCLUSIVE)',
+    label: 'ioready serve -w 2 (EXCLUSIVE)',
     command: (p) => ioreadyServeExclusive(p, '--workers', '2'),
   },
-  { id: 'node-net', label: "Node's net module", command: (p) => [process.execPath, path.join(here, 'net-server.js'), `${p}`] },
-  { id: 'python-seed', label: "the seed's Python (fixed)", command: (p) => ['python3', path.join(here, 'seed.py'), `${p}`] },
+  { id: 'node-net', label: 'Node net module', command: (p) => [process.execPath, path.join(here, 'net-server.js'), `${p}`] },
+  { id: 'python-seed', label: "the seed's Python", command: (p) => ['python3', path.join(here, 'seed.py'), `${p}`] },
   { id: 'c', label: 'C epoll server', command: (p) => [path.join(buildDir, 'c-server'), `${p}`] },
 ];
 
@@ -73,9 +73,34 @@ interface Options {
   clients: number[];
   idle: number;
   servers: string[];
+  /** Where serve-results.json goes. */
+  outDir: string;
+  /** Shortened or narrowed (--quick, --reps, --servers...): not the committed results. */
+  partial: boolean;
+}
+
+const USAGE = `usage: npm run bench -- serve [options]  (or npm run bench:serve -- [options])
+  --quick             1 repetition x 0.5 s, 2,000 idle connections (a smoke run)
+  --reps N            repetitions (default 3; 0: memory only)
+  --duration MS       measured window per run (default 2000)
+  --warmup MS         warm-up before the window (default 300)
+  --clients a,b       connection counts of the throughput runs (default 100,1000)
+  --idle N            idle connections of the memory measurement (default 10000)
+  --servers a,b       of: ${SERVERS.map((s) => s.id).join(', ')}
+  --out DIR           where serve-results.json goes (default: bench/ after a full
+                      run, bench/.build/serve/ after a quick or partial one)
+`;
+
+function usage(message: string): never {
+  process.stderr.write(`bench serve: ${message}\n${USAGE}`);
+  process.exit(2);
 }
 
 function parseOptions(argv: string[]): Options {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const quick = argv.includes('--quick');
   const o: Options = {
     reps: quick ? 1 : 3,
@@ -84,41 +109,38 @@ function parseOptions(argv: string[]): Options {
     clients: [100, 1000],
     idle: quick ? 2000 : 10000,
     servers: SERVERS.map((s) => s.id),
+    outDir: '',
+    partial: quick,
+  };
+  const int = (arg: string, value: string, min: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) usage(`${arg} wants an integer >= ${min}, not '${value}'`);
+    return n;
   };
   for (let i = 0; i < argv.length; i++) {
-    const v = argv[i + 1];
-    switch (argv[i]) {
-      case '--quick':
-        break;
-      case '--reps':
-        o.reps = Number(v);
-        i++;
-        break;
-      case '--duration':
-        o.durationMs = Number(v);
-        i++;
-        break;
-      case '--warmup':
-        o.warmupMs = Number(v);
-        i++;
-        break;
-      case '--clients':
-        o.clients = v!.split(',').map(Number);
-        i++;
-        break;
-      case '--idle':
-        o.idle = Number(v);
-        i++;
-        break;
+    const arg = argv[i]!;
+    if (arg === '--quick') continue;
+    if (!['--reps', '--duration', '--warmup', '--clients', '--idle', '--servers', '--out'].includes(arg)) {
+      usage(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument '${arg}'`);
+    }
+    const v = argv[++i];
+    if (v === undefined) usage(`${arg} needs a value`);
+    if (arg !== '--out') o.partial = true;
+    switch (arg) {
+      case '--reps': o.reps = int(arg, v, 0); break;
+      case '--duration': o.durationMs = int(arg, v, 1); break;
+      case '--warmup': o.warmupMs = int(arg, v, 0); break;
+      case '--clients': o.clients = v.split(',').map((c) => int(arg, c, 1)); break;
+      case '--idle': o.idle = int(arg, v, 1); break;
       case '--servers':
-        o.servers = v!.split(',');
-        i++;
+        o.servers = v.split(',');
+        for (const id of o.servers) if (!SERVERS.some((d) => d.id === id)) usage(`unknown server '${id}'`);
         break;
-      default:
-        console.error(`unknown option ${argv[i]}\nusage: npm run bench:serve -- [--quick] [--reps N] [--duration MS] [--warmup MS] [--clients 100,1000] [--idle N] [--servers ${SERVERS.map((s) => s.id).join(',')}]`);
-        process.exit(2);
+      default: o.outDir = path.resolve(v); break; // --out
     }
   }
+  // Only a full run writes the committed results (or --out says where).
+  if (o.outDir === '') o.outDir = o.partial ? buildDir : __dirname;
   return o;
 }
 
@@ -351,7 +373,7 @@ async function main(): Promise<void> {
   }
   const results: Record<string, unknown> = { options: o, servers: {} };
   const c = (clients: number, f: (t: Throughput) => number): number => median((runs.get(`c@${clients}`) ?? []).map(f));
-  console.log(`\nioready serve benchmark: ${o.reps} rep(s) x ${o.durationMs} ms, ${MSG}-byte messages, medians; RSS at ${o.idle} idle connections\n`);
+  console.log(`\n${o.reps} repetition(s) x ${o.durationMs} ms of ${MSG}-byte messages, medians; x C: ratio to the C server\n`);
   const header = ['server', 'clients', 'MB/s', 'x C', 'CPU µs/msg', 'x C', 'server CPU', 'lost'];
   const rows: string[][] = [];
   for (const clients of o.clients) {
@@ -366,17 +388,25 @@ async function main(): Promise<void> {
       (results.servers as Record<string, unknown>)[`${def.id}@${clients}`] = { bytesPerSec: bps, cpuUsPerMsg: cpu, cpuShare: share, lost, runs: rs };
     }
   }
+  if (o.reps === 1) console.log('ONE repetition: each figure is a single sample (10-30% apart between runs on a\nshared machine), not a verdict; run without --quick for medians of 3.\n');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
-  console.log('\nRSS per idle connection (of which anonymous memory):');
+  console.log(`\nRSS per idle connection (of which anonymous memory), ${o.idle.toLocaleString('en')} connections:`);
+  if (o.idle < 10000) console.log('(fewer than 10,000: one-off growth of heaps weighs more per connection than in a full run)');
+  const pyIdle = rss.get('python-seed');
   for (const def of defs) {
     const v = rss.get(def.id);
-    console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.rss.toFixed(0)} B (${v.anon.toFixed(0)} B)`}`);
+    const vsPy = v !== undefined && pyIdle !== undefined && def.id !== 'python-seed' ? `  ${(v.rss / pyIdle.rss).toFixed(2)}x Python's` : '';
+    console.log(`  ${def.label.padEnd(widths[0]!)}  ${v === undefined ? 'n/a' : `${v.rss.toFixed(0)} B (${v.anon.toFixed(0)} B)${vsPy}`}`);
     (results.servers as Record<string, unknown>)[`${def.id}@idle`] = { rssPerConnection: v?.rss ?? null, anonPerConnection: v?.anon ?? null };
   }
-  fs.writeFileSync(path.join(__dirname, 'serve-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const file = path.join(o.outDir, 'serve-results.json');
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const kept = o.outDir === buildDir ? '\n(a quick or partial run: the committed bench/serve-results.json is left as it was)' : '';
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}${kept}`);
 }
 
 main().catch((err: unknown) => {

@@ -17,6 +17,7 @@ const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 const COLOURS: Record<PeerId, string> = {
   'ioready-start': '#1f5fbf',
   'ioready-start-rounds1': '#2f6fb0',
+  'ioready-start-range': '#2a68b8',
   'ioready-wait': '#3a74c8',
   'ioready-events': '#4279cc',
   'ioready-thread': '#4a7fd0',

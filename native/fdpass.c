@@ -20,16 +20,21 @@ typedef union {
   char buf[CMSG_SPACE(FDPASS_MAX * sizeof(int))];
 } control_t;
 
-/* sendFds(fd, buf, off, len, fds: Int32Array) -> bytes | -errno (MSG_NOSIGNAL: EPIPE, never SIGPIPE) */
+/*
+ * sendFds(fd, buf, off, len, fds: Int32Array, count) -> bytes | -errno: the first
+ * count fds of the array go (MSG_NOSIGNAL: EPIPE, never SIGPIPE).
+ */
 static napi_value send_fds_js(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  int32_t fd, *fds;
+  napi_value argv[6];
+  int32_t fd, *fds, count;
   char *p;
-  size_t len, n;
-  if (!get_args(env, info, 5, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
-      !arg_int32_array(env, argv[4], &fds, &n))
+  size_t len, cap;
+  if (!get_args(env, info, 6, argv) || !arg_int32(env, argv[0], &fd) || !byte_range(env, argv + 1, &p, &len) ||
+      !arg_int32_array(env, argv[4], &fds, &cap) || !arg_int32(env, argv[5], &count))
     return NULL;
-  if (n > FDPASS_MAX) return ret_int(env, -EINVAL);
+  /* SAFETY: count <= cap, the array's element count, so fds[0 .. count) is in bounds. */
+  if (count < 0 || count > FDPASS_MAX || (size_t)count > cap) return ret_int(env, -EINVAL);
+  size_t n = (size_t)count;
   control_t control;
   memset(&control, 0, sizeof control);
   /* SAFETY: [p, p + len) is inside the buffer (byte_range). */
@@ -50,7 +55,7 @@ static napi_value send_fds_js(napi_env env, napi_callback_info info) {
 
 /*
  * recvFds(fd, buf, off, len, maxFds, fdsOut: Int32Array, info: Int32Array(2))
- *   -> bytes | -errno; info[0] = the fds written to fdsOut, info[1] = 1 if some were
+ *   -> bytes | -errno; info[0] = the fds written to fdsOut (at most maxFds), info[1] = 1 if some were
  *   closed instead (MSG_CTRUNC), else 0.
  * The control buffer's length is CMSG_LEN(maxFds ints), not CMSG_SPACE: the
  * kernel fills every whole int of it, and CMSG_SPACE's padding would make room
@@ -68,6 +73,7 @@ static napi_value recv_fds_js(napi_env env, napi_callback_info info) {
       !arg_int32_array(env, argv[6], &res, &res_n))
     return NULL;
   if (max < 0 || max > FDPASS_MAX || res_n < 2) return ret_int(env, -EINVAL);
+  if (cap > (size_t)max) cap = (size_t)max; /* at most maxFds go to JS, whatever the array's room */
   control_t control;
   /* SAFETY: [p, p + len) is inside the buffer (byte_range). */
   struct iovec iov = {.iov_base = p, .iov_len = len};

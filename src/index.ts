@@ -9,7 +9,7 @@
 export * from './readiness/constants';
 export type { SystemError } from './internal/errors';
 export type { FdLike } from './internal/validate';
-export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type StartOptions, type WaitOptions } from './readiness/epoll';
+export { Epoll, type EpollEvent, type EpollListener, type EpollOptions, type EventsOptions, type StartOptions, type WaitOptions } from './readiness/epoll';
 export {
   AF_INET, AF_INET6, AF_UNIX, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
   close, pipe, read, setBlocking, socketpair, write,

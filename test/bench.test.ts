@@ -85,3 +85,79 @@ test('bench: a bad command line is a usage error, before any child runs', () => 
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /--reps wants a positive integer/);
 });
+
+// The command line of `npm run bench` (bench/all.ts): help, unknown options, parts by
+// name, and the committed results left alone by anything but a full run.
+function benchAll(...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [...TSX, 'bench/all.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: failsafe(60_000),
+  }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
+}
+
+/** The committed results, as they are now. */
+function committed(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of ['results.json', 'results.svg', 'serve-results.json']) {
+    const p = path.join(ROOT, 'bench', f);
+    out[f] = fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
+  }
+  return out;
+}
+
+test('bench --help prints the parts and the options, runs nothing, writes nothing', () => {
+  const before = committed();
+  const r = benchAll('--help');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^usage: npm run bench -- \[PART\.\.\.\] \[options\]/);
+  assert.match(r.stdout, /^ {2}pipes /m);
+  assert.match(r.stdout, /^ {2}serve /m);
+  assert.match(r.stdout, /--quick/);
+  for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
+  // A part's own help, through the same command.
+  for (const part of ['pipes', 'serve']) {
+    const p = benchAll(part, '--help');
+    assert.equal(p.status, 0, p.stderr);
+    assert.match(p.stdout, /usage: npm run bench/);
+    assert.match(p.stdout, /--out DIR/);
+  }
+  assert.deepEqual(committed(), before);
+});
+
+test('bench: an unknown part or option is a usage error (exit 2) before anything runs', () => {
+  const before = committed();
+  const bogus = benchAll('--bogus');
+  assert.equal(bogus.status, 2);
+  assert.match(bogus.stderr, /^bench: unknown option --bogus/);
+  assert.match(bogus.stderr, /usage: npm run bench/);
+  const part = benchAll('nonesuch');
+  assert.equal(part.status, 2);
+  assert.match(part.stderr, /unknown part 'nonesuch' \(parts: pipes, serve/);
+  // A part's option without the part named: refused, not a run of every part.
+  const reps = benchAll('--reps', '1');
+  assert.equal(reps.status, 2);
+  assert.match(reps.stderr, /--reps.*name it first/);
+  // Options reach the part named, which refuses what it does not know.
+  const pipes = benchAll('pipes', '--quick', '--bogus');
+  assert.equal(pipes.status, 2, pipes.stderr);
+  assert.match(pipes.stderr, /^bench: unknown option --bogus\nusage: npm run bench:pipes/m);
+  const serve = benchAll('serve', '--reps', 'x');
+  assert.equal(serve.status, 2, serve.stderr);
+  assert.match(serve.stderr, /^bench serve: --reps wants an integer >= 0, not 'x'\nusage: npm run bench -- serve/m);
+  assert.deepEqual(committed(), before);
+});
+
+test('bench pipes --quick: readable in 100 columns, says one run is no verdict, leaves the committed results alone', () => {
+  const before = committed();
+  const r = benchAll('pipes', '--quick', '--from-src', '--workloads', 'pingpong', '--peers', 'ioready-start,c', '--duration', '50');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^== pipes =+$/m);
+  assert.match(r.stdout, /ONE repetition: samples, not verdicts/);
+  assert.match(r.stdout, /(above|below) \(1 run\)|not measured/);
+  assert.doesNotMatch(r.stdout, /\| (met|NOT MET) \|/);
+  assert.match(r.stdout, /wrote bench\/\.build\/pipes\/results\.json/);
+  assert.match(r.stdout, /committed bench\/results\.json and results\.svg are left as they were/);
+  for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
+  assert.deepEqual(committed(), before);
+});

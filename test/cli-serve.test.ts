@@ -1,7 +1,7 @@
 // `ioready serve` with real clients: Node's net, Python's socket, telnet in
 // tmux; bytes compared exactly; error exits; signals; EMFILE; workers.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -513,6 +513,38 @@ describe('ioready serve: stdout kinds and signals', () => {
     assert.match(p.stderr, /closed \(server stopping\) after 27 bytes/);
     s.destroy();
   });
+});
+
+// docs/cli.md: through npx, Ctrl-C (SIGINT to the terminal's whole process group) also
+// reaches npm, which ends by the signal (the shell's 130) while serve itself flushes,
+// closes and exits 0.
+test('serve under npx: Ctrl-C ends npm by SIGINT (130 in a shell); serve itself still flushes and exits', { skip: !hasCommand('npx') && 'no npx' }, async () => {
+  const child = spawn('npx', ['--no-install', 'ioready', 'serve', '--port', '0', '--log-level', 'info'], {
+    cwd: ROOT,
+    detached: true, // its own process group, as a terminal's foreground job
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const group = child.pid!;
+  const groupAlive = (): boolean => {
+    try {
+      process.kill(-group, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await until(() => /Listening on/.test(stderr), 'serve listening under npx', 30_000);
+    process.kill(-group, 'SIGINT'); // what Ctrl-C does
+    assert.deepEqual(await exited, { code: null, signal: 'SIGINT' });
+    await until(() => !groupAlive(), 'serve gone too', 10_000);
+    assert.match(stderr, /- INFO - SIGINT: no longer accepting; flushing and closing\n/);
+  } finally {
+    if (groupAlive()) process.kill(-group, 'SIGKILL');
+  }
 });
 
 const tmuxOk = hasCommand('tmux');

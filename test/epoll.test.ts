@@ -93,6 +93,29 @@ describe('lifecycle', () => {
     assert.equal(isOpen(fd), false);
   });
 
+  test('fromFd refuses, at once, an fd that is not an epoll fd, and a closed one', () => {
+    const [r, w] = pipe();
+    const s = socketpair();
+    try {
+      for (const fd of [r, s[0]]) {
+        const link = fs.readlinkSync(`/proc/self/fd/${fd}`);
+        assert.throws(() => Epoll.fromFd(fd), (err: TypeError & { code?: string }) => {
+          assert.ok(err instanceof TypeError);
+          assert.equal(err.code, 'ERR_INVALID_ARG_VALUE');
+          assert.equal(err.message, `The argument 'fd' must be an epoll fd; it is ${link}. Received ${fd}`);
+          return true;
+        });
+        assert.ok(isOpen(fd), 'a refused fd is not closed: the caller still owns it');
+      }
+      const ep = new Epoll();
+      const fd = ep.fd;
+      ep.close();
+      assert.throws(() => Epoll.fromFd(fd), { code: 'EBADF', syscall: 'fcntl' });
+    } finally {
+      for (const fd of [r, w, ...s]) close(fd);
+    }
+  });
+
   test('fromFd adopts an epoll fd and owns it (test_fromfd)', () => {
     const ep = new Epoll({ cloexec: false });
     const fd = ep.fd;

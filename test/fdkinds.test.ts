@@ -9,7 +9,7 @@ import {
   IN_CLOSE, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR, IN_MODIFY,
   IN_MOVE, IN_MOVED_FROM, IN_MOVED_TO, IN_ONESHOT, IN_ONLYDIR, IN_Q_OVERFLOW, IN_ACCESS, INOTIFY_MIN_BUFFER,
   inotifyAddWatch, inotifyEventNames, inotifyInit, inotifyRead, inotifyRmWatch, type InotifyEvent, timerfdCreate,
-  pipe, timerfdGettime, timerfdRead, timerfdSettime, write,
+  pipe, read, timerfdGettime, timerfdRead, timerfdSettime, write,
 } from '../src/index';
 import { fdFlags, fdLeakCheck, O_CLOEXEC_FLAG, O_NONBLOCK_FLAG } from './helpers';
 
@@ -374,6 +374,23 @@ describe('eventfdRead and timerfdRead on the wrong kind of fd', () => {
       assert.throws(() => eventfdRead(r), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
       write(w, Buffer.from('abc'));
       assert.throws(() => timerfdRead(r), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      // The short read took the bytes (one read(2), as in C): nothing is left.
+      assert.equal(read(r, Buffer.alloc(8)), null);
+    } finally {
+      close(r);
+      close(w);
+    }
+  });
+
+  it('the kind is not checked (docs/toolkit.md): 8 bytes of a pipe come back as a number, as in Python and C', () => {
+    const [r, w] = pipe();
+    try {
+      write(w, Buffer.from('abcdefghi'));
+      const bytes = Buffer.from('abcdefgh'); // host byte order, as the kernel's counter
+      assert.equal(eventfdRead(r), os.endianness() === 'LE' ? bytes.readBigUInt64LE(0) : bytes.readBigUInt64BE(0));
+      const rest = Buffer.alloc(8);
+      assert.equal(read(r, rest), 1, 'exactly 8 bytes were taken');
+      assert.equal(rest.toString('latin1', 0, 1), 'i');
     } finally {
       close(r);
       close(w);

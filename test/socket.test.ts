@@ -274,6 +274,30 @@ describe('sockets', () => {
     }
   });
 
+  it('accept() tells each IPv4 peer apart (clients from 127.0.0.2, .1, .2, .3 in turn)', () => {
+    const srv = listener('0.0.0.0');
+    const ep = new Epoll();
+    const opened: number[] = [];
+    try {
+      ep.register(srv.fd);
+      for (const host of ['127.0.0.2', '127.0.0.1', '127.0.0.2', '127.0.0.3']) {
+        const cli = socket('IPv4');
+        opened.push(cli);
+        bind(cli, host, 0);
+        connect(cli, '127.0.0.1', srv.port);
+        pollUntil(ep, (fd) => fd === srv.fd);
+        const a = accept(srv.fd)!;
+        opened.push(a.fd);
+        assert.deepEqual(a, { fd: a.fd, address: host, port: localAddress(cli).port, family: 'IPv4' });
+        assert.deepEqual(Object.keys(a), ['fd', 'address', 'port', 'family']);
+      }
+    } finally {
+      ep.close();
+      for (const fd of opened) close(fd);
+      close(srv.fd);
+    }
+  });
+
   it('Unix stream sockets on a path and on an abstract name', () => {
     for (const name of [path.join(tmp, 'stream.sock'), `\0ioready-test-${process.pid}`]) {
       const srv = socket('unix');

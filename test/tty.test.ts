@@ -314,9 +314,11 @@ describe('the addon itself, called directly with garbage (tty.c, proc.c, fdpass.
       assert.throws(() => native.pidfdOpen('1' as never, 0), TypeError);
       assert.throws(() => native.pidfdSendSignal(c, {} as never), TypeError);
       const buf = Buffer.alloc(4);
-      assert.throws(() => native.sendFds(c, buf, 0, 5, new Int32Array(0)), RangeError, 'a range outside the buffer');
-      assert.throws(() => native.sendFds(c, buf, 0, 4, [1] as never), TypeError);
-      assert.equal(native.sendFds(c, buf, 0, 4, new Int32Array(254)), EINVAL, 'more than SCM_MAX_FD');
+      assert.throws(() => native.sendFds(c, buf, 0, 5, new Int32Array(0), 0), RangeError, 'a range outside the buffer');
+      assert.throws(() => native.sendFds(c, buf, 0, 4, [1] as never, 1), TypeError);
+      assert.equal(native.sendFds(c, buf, 0, 4, new Int32Array(2), 3), EINVAL, 'a count beyond the array');
+      assert.equal(native.sendFds(c, buf, 0, 4, new Int32Array(2), -1), EINVAL);
+      assert.equal(native.sendFds(c, buf, 0, 4, new Int32Array(254), 254), EINVAL, 'more than SCM_MAX_FD');
       assert.equal(native.recvFds(c, buf, 0, 4, 254, new Int32Array(254), new Int32Array(2)), EINVAL);
       assert.equal(native.recvFds(c, buf, 0, 4, -1, new Int32Array(1), new Int32Array(2)), EINVAL);
       assert.equal(native.recvFds(c, buf, 0, 4, 1, new Int32Array(1), new Int32Array(1)), EINVAL, 'no room for the info');

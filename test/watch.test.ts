@@ -387,6 +387,68 @@ describe('wait() and events()', () => {
     }
   });
 
+  test('events({ signal }): an abort ends the iterator as it ends a wait(), with an AbortError', async () => {
+    const ep = new Epoll();
+    const [r, w] = pipe();
+    try {
+      ep.register(r);
+      // Aborted while a next() is pending: that next() rejects; the iterator is done.
+      const ac = new AbortController();
+      const it = ep.events({ signal: ac.signal });
+      write(w, byte);
+      assert.deepEqual(await it.next(), { done: false, value: [[r, EPOLLIN]] });
+      read(r, scratch);
+      const pending = it.next();
+      setTimeout(() => ac.abort(new Error('enough')), 10);
+      await assert.rejects(pending, (err: Error & { code?: string; cause?: Error }) => {
+        assert.equal(err.name, 'AbortError');
+        assert.equal(err.code, 'ABORT_ERR');
+        assert.equal(err.cause?.message, 'enough');
+        return true;
+      });
+      write(w, byte); // ready again: a done iterator does not report it
+      assert.deepEqual(await it.next(), { done: true, value: undefined });
+      read(r, scratch);
+
+      // In a for await: the loop ends by the rejection, the batches before it delivered.
+      const ac2 = new AbortController();
+      const batches: unknown[] = [];
+      write(w, byte);
+      await assert.rejects(
+        (async () => {
+          for await (const batch of ep.events({ signal: ac2.signal })) {
+            batches.push(batch);
+            read(r, scratch);
+            setTimeout(() => ac2.abort(), 5);
+          }
+        })(),
+        { code: 'ABORT_ERR' },
+      );
+      assert.deepEqual(batches, [[[r, EPOLLIN]]]);
+
+      // Aborted before: the first next() rejects at once, even with an fd ready.
+      write(w, byte);
+      const early = ep.events({ signal: AbortSignal.abort() });
+      await assert.rejects(early.next(), { code: 'ABORT_ERR' });
+      assert.deepEqual(await early.next(), { done: true, value: undefined });
+      read(r, scratch);
+
+      // The same checks as wait()'s, at once.
+      assert.throws(() => ep.events({ signal: 'x' } as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => ep.events(1 as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      // No signal, or not aborted: close() still ends it quietly.
+      const quiet = ep.events({ signal: new AbortController().signal });
+      const next = quiet.next();
+      setTimeout(() => ep.close(), 5);
+      assert.deepEqual(await next, { done: true, value: undefined });
+      assert.throws(() => ep.events(), { code: 'ERR_IOREADY_CLOSED' });
+    } finally {
+      ep.close();
+      close(r);
+      close(w);
+    }
+  });
+
   test('a listener and waiters share a batch', async () => {
     const ep = new Epoll();
     const [r, w] = pipe();

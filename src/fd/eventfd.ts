@@ -51,10 +51,13 @@ export function eventfd(initval = 0, options?: EventfdOptions): number {
 
 /**
  * Read the counter: the whole value (which resets it to 0), or 1n in semaphore mode.
- * The fd is not checked to be an eventfd.
+ * The fd is not checked to be an eventfd (as Python's `os.eventfd_read`; asking
+ * costs a readlink of /proc/self/fd/N, three times the read: docs/toolkit.md):
+ * on a pipe or socket it reads 8 bytes as a number, or throws after reading fewer.
  * @returns the value as a bigint, `null` if the counter is 0 on a non-blocking fd (EAGAIN)
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
- *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError EBADF...
+ *   RangeError ERR_OUT_OF_RANGE for a negative fd; TypeError ERR_INVALID_ARG_VALUE
+ *   if the read gave other than 8 bytes (not an eventfd); SystemError EBADF...
  */
 export function eventfdRead(fd: FdLike): bigint | null {
   return readU64(fd);

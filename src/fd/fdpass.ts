@@ -65,7 +65,7 @@ export function sendFds(sock: FdLike, data: ArrayBufferView, fds: readonly numbe
       throw outOfRange('data.byteLength', '>= 1 when fds are sent on a stream socket (the kernel drops fds sent with no data)', 0);
     }
   }
-  return checkAgain(native.sendFds(fd, data, 0, data.byteLength, fdsIn.subarray(0, fds.length)), 'sendmsg');
+  return checkAgain(native.sendFds(fd, data, 0, data.byteLength, fdsIn, fds.length), 'sendmsg');
 }
 
 /** An int socket option; a failure (ENOTSOCK, EBADF) is reported as sendmsg's. */
@@ -93,7 +93,7 @@ export function recvFds(sock: FdLike, buf: ArrayBufferView, maxFds: number): Rec
   const fd = toFd(sock, 'sock');
   validateView(buf, 'buf');
   const max = validateInt(maxFds, 'maxFds', 0, SCM_MAX_FD);
-  const bytes = checkAgain(native.recvFds(fd, buf, 0, buf.byteLength, max, fdsOut.subarray(0, max), info), 'recvmsg');
+  const bytes = checkAgain(native.recvFds(fd, buf, 0, buf.byteLength, max, fdsOut, info), 'recvmsg');
   if (bytes === null) return null;
   return { bytes, fds: Array.from(fdsOut.subarray(0, info[0]!)), truncated: info[1] === 1 };
 }

@@ -147,7 +147,8 @@ export function timerfdGettime(fd: FdLike): TimerSpec {
 
 /**
  * Read how many times the timer expired since the last read (or since armed),
- * resetting that count. The fd is not checked to be a timerfd.
+ * resetting that count. The fd is not checked to be a timerfd (as Python's
+ * `os.read(fd, 8)`; see eventfdRead and docs/toolkit.md).
  * @returns the count (>= 1n), or `null` if it has not expired yet (EAGAIN)
  * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an FdLike;
  *   RangeError ERR_OUT_OF_RANGE for a negative fd; SystemError ECANCELED (wall clock

@@ -105,7 +105,7 @@ export interface Binding {
   pidfdSendSignal(pidfd: number, signal: number): number;
 
   // fdpass.c: info[0] = fds written to fdsOut, info[1] = 1 if the kernel (or the C) closed some
-  sendFds(fd: number, buf: ArrayBufferView, off: number, len: number, fds: Int32Array): number;
+  sendFds(fd: number, buf: ArrayBufferView, off: number, len: number, fds: Int32Array, count: number): number;
   recvFds(fd: number, buf: ArrayBufferView, off: number, len: number, maxFds: number, fdsOut: Int32Array, info: Int32Array): number;
 
   // stream.c

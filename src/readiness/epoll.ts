@@ -10,14 +10,14 @@
  * level-triggered, for its rounds policy.
  */
 import { EPOLLIN, EPOLL_MAX_EVENTS } from './constants';
-import { check, closedError, errnoError } from '../internal/errors';
+import { readlinkSync } from 'node:fs';
+import { check, closedError, errnoError, invalidArgValue } from '../internal/errors';
 import { native } from '../internal/binding';
 import {
   DEFAULT_ROUNDS,
   Delivery,
   MAX_ROUNDS,
   openHandle,
-  toEvents,
   type EpollEvent,
   type EpollListener,
   type WaitOptions,
@@ -35,6 +35,9 @@ import {
 import { aliasDispose, DISPOSE } from '../internal/dispose';
 
 export type { EpollEvent, EpollListener, WaitOptions } from './delivery';
+
+/** Options of `Epoll.events()`: as `wait()`'s. */
+export type EventsOptions = WaitOptions;
 
 /** Options of `new Epoll()`. */
 export interface EpollOptions {
@@ -61,12 +64,42 @@ export interface StartOptions {
 }
 
 const { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL } = native.epollConstants as Record<string, number>;
+const F_GETFD = native.fdConstants.F_GETFD!;
 
 /** Scratch for synchronous poll(): one per thread, as poll() blocks the thread. */
 const pollOut = new Int32Array(2 * EPOLL_MAX_EVENTS);
 /** Bound once (per module instance and thread): poll() converts no array per call. */
 const pollSlot = check(native.epollScratch(pollOut), 'epoll_wait');
 const { epollWait } = native;
+
+/** poll()'s result: the first n pairs of pollOut, in one pass (nothing in it is ever dropped). */
+function pollEvents(n: number): EpollEvent[] {
+  const events: EpollEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) events[i] = [pollOut[2 * i]!, pollOut[2 * i + 1]! >>> 0];
+  return events;
+}
+
+/** What the kernel's /proc/self/fd/N says of an epoll fd. */
+const EPOLL_LINK = 'anon_inode:[eventpoll]';
+
+/**
+ * Throw unless `fd` is an open epoll fd. Open: fcntl(F_GETFD), EBADF as the
+ * kernel says. Epoll: its /proc/self/fd link, one readlink(2) - there is no
+ * cheaper question the kernel answers for every fd (an epoll_ctl probe needs
+ * a second, pollable fd; an epoll_wait probe could consume a one-shot or
+ * edge-triggered event). Where /proc is not mounted the kind is not checked
+ * (a misuse then shows at the first call, as EINVAL).
+ */
+function checkIsEpoll(fd: number): void {
+  check(native.fcntl(fd, F_GETFD, 0), 'fcntl');
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return; // no /proc: nothing to ask
+  }
+  if (link !== EPOLL_LINK) throw invalidArgValue('fd', fd, `must be an epoll fd; it is ${link}`);
+}
 
 /** What Epoll.fromFd passes to the constructor: an fd to own instead of a new one. */
 class Adopt {
@@ -103,13 +136,19 @@ export class Epoll implements Disposable {
   }
 
   /**
-   * Adopt an existing epoll fd: the new object owns it and closes it.
+   * Adopt an existing epoll fd: the new object owns it and closes it. An fd
+   * that is not an epoll instance is refused at once (its /proc/self/fd link
+   * is not `anon_inode:[eventpoll]`), not at the first call that uses it.
    * @throws TypeError ERR_INVALID_ARG_TYPE for an fd that is not an integer
-   *   (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for a negative fd
+   *   (NaN, Infinity, 1.5...); RangeError ERR_OUT_OF_RANGE for a negative fd;
+   *   TypeError ERR_INVALID_ARG_VALUE for an fd that is open but not an epoll
+   *   fd (a pipe, a socket...); SystemError EBADF (syscall 'fcntl') for a closed fd
    */
   static fromFd(fd: number): Epoll {
+    const n = validateInt(fd, 'fd', 0, 0x7fffffff);
+    checkIsEpoll(n);
     // The implementation signature takes an Adopt; the public one does not show it.
-    return new Epoll(new Adopt(validateInt(fd, 'fd', 0, 0x7fffffff)) as EpollOptions);
+    return new Epoll(new Adopt(n) as EpollOptions);
   }
 
   /** The epoll fd, or -1 once closed. */
@@ -190,10 +229,10 @@ export class Epoll implements Disposable {
     this.#open();
     const timeout = validateTimeout(timeoutMs);
     if (maxEvents === undefined || maxEvents === -1) {
-      return toEvents(pollOut, check(epollWait(this.#fd, timeout, pollSlot), 'epoll_wait'));
+      return pollEvents(check(epollWait(this.#fd, timeout, pollSlot), 'epoll_wait'));
     }
     const max = Math.min(validateInt(maxEvents, 'maxEvents', 1, 0x7fffffff), EPOLL_MAX_EVENTS);
-    return toEvents(pollOut, check(epollWait(this.#fd, timeout, pollSlot, max), 'epoll_wait'));
+    return pollEvents(check(epollWait(this.#fd, timeout, pollSlot, max), 'epoll_wait'));
   }
 
   /**
@@ -252,10 +291,14 @@ export class Epoll implements Disposable {
   /**
    * Batches of ready events as an async iterator, until close(). The watch
    * runs only while a `next()` is pending, so an idle consumer costs nothing.
-   * @throws ERR_IOREADY_CLOSED if already closed
+   * `options.signal` ends it as it ends a `wait()`: once aborted, the pending
+   * `next()` (or the next one called) rejects with an AbortError (code
+   * 'ABORT_ERR', `cause`: the signal's reason), and the iterator is done.
+   * @throws TypeError ERR_INVALID_ARG_TYPE for bad options (a signal that is not an
+   *   AbortSignal); Error ERR_IOREADY_CLOSED if already closed
    */
-  events(): AsyncIterableIterator<EpollEvent[]> {
-    return this.#open().events();
+  events(options?: EventsOptions): AsyncIterableIterator<EpollEvent[]> {
+    return this.#open().events(options);
   }
 
   /**

@@ -18,7 +18,7 @@ import { check, checkAgain, errnoError, invalidArgValue } from '../../internal/e
 import { native } from '../../internal/binding';
 import { type FdLike, lookupName, toFd, validateInt, validateRange } from '../../internal/validate';
 import { AF_UNIX, type FdOptions, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, fdFlags } from '../fd';
-import { type AcceptResult, type RecvFromResult, type SocketAddress, type SocketFamilyInput, type SocketType, addrBuf, decodeAddress, encodeAddress, familyNumber } from './address';
+import { type AcceptResult, type RecvFromResult, type SocketAddress, type SocketFamilyInput, type SocketType, acceptResult, addrBuf, decodeAddress, encodeAddress, familyNumber } from './address';
 import { MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR, SOL_SOCKET, SO_DOMAIN, SO_LINGER } from './constants';
 
 const k = native.socketConstants;
@@ -32,6 +32,17 @@ const TYPES: Record<SocketType, number> = { stream: SOCK_STREAM, dgram: SOCK_DGR
 // Scratch for lengths and option values: calls are synchronous, so one set per thread is enough.
 const lenOut = new Int32Array(1);
 const optOut = new Int32Array(2);
+
+/**
+ * SOCK_NONBLOCK | SOCK_CLOEXEC as the options say. No array and no
+ * destructuring for the default: accept() runs this per connection, and an
+ * idle server's memory grows with its garbage.
+ */
+function socketFlags(options: FdOptions | undefined): number {
+  if (options === undefined) return SOCK_NONBLOCK | SOCK_CLOEXEC;
+  const f = fdFlags(options);
+  return (f[0] ? SOCK_NONBLOCK : 0) | (f[1] ? SOCK_CLOEXEC : 0);
+}
 
 /** The socket's address family (SO_DOMAIN); a failure is reported as `syscall`'s. */
 function domainOf(fd: number, syscall: string): number {
@@ -114,19 +125,15 @@ export function listen(fd: FdLike, backlog = 511): void {
  */
 export function accept(fd: FdLike, options?: FdOptions): AcceptResult | null {
   const n = toFd(fd);
-  const [nonblock, cloexec] = fdFlags(options);
-  const flags = (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
-  const conn = checkAgain(native.accept4(n, flags, addrBuf, lenOut), 'accept4');
+  const conn = checkAgain(native.accept4(n, socketFlags(options), addrBuf, lenOut), 'accept4');
   if (conn === null) return null;
-  let peer: SocketAddress;
   try {
     // Only an unnamed Unix peer comes back with no address bytes: its family is 'unix'.
-    peer = decodeAddress(lenOut[0]!, AF_UNIX);
+    return acceptResult(conn, lenOut[0]!, AF_UNIX);
   } catch (err) {
     native.close(conn); // a family we cannot describe (not IP nor Unix): do not leak the fd
     throw err;
   }
-  return { fd: conn, address: peer.address, port: peer.port, family: peer.family };
 }
 
 /**
