@@ -15,6 +15,8 @@
         "native/tty.c",
         "native/proc.c",
         "native/fdpass.c",
+        "native/ioctl.c",
+        "native/gpio_layout.c",
         "native/stream.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],

@@ -29,4 +29,12 @@ export * from './fd/inotify';
 export { openpty, ttyAttributes, ttyConfigure, type TtyAttributes, type TtyFlowControl, type TtyOptions, type TtyParity } from './fd/tty';
 export { pidfdOpen, pidfdSendSignal } from './fd/pidfd';
 export { recvFds, SCM_MAX_FD, sendFds, type RecvFdsResult } from './fd/fdpass';
+export { ioctl } from './fd/ioctl';
+export {
+  Chip, findLine, gpioChips, openChip, requestLines,
+  type ChipInfo, type FoundLine, type InfoEvent, type LineInfo,
+} from './gpio/chip';
+export { LineRequest, type EdgeEvent, type Line, type LinesConfig, type RequestConfig } from './gpio/request';
+export type { Bias, Direction, Drive, Edge, EventClock, LineSettings } from './gpio/settings';
+export type { EventIteratorOptions } from './gpio/events';
 export * from './stream/index';

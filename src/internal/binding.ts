@@ -33,6 +33,8 @@ export interface Binding {
   socketConstants: Constants;
   pollConstants: Constants & { FD_SETSIZE: number };
   ttyConstants: Constants;
+  /** gpio_layout.c: <linux/gpio.h>'s request numbers, flags, sizes and offsets. */
+  gpioConstants: Constants;
 
   // epoll.c
   epollCreate(cloexec: boolean): number;
@@ -107,6 +109,9 @@ export interface Binding {
   // fdpass.c: info[0] = fds written to fdsOut, info[1] = 1 if the kernel (or the C) closed some
   sendFds(fd: number, buf: ArrayBufferView, off: number, len: number, fds: Int32Array, count: number): number;
   recvFds(fd: number, buf: ArrayBufferView, off: number, len: number, maxFds: number, fdsOut: Int32Array, info: Int32Array): number;
+  // ioctl.c: a request that encodes its size takes a buffer of exactly that size
+  // (a TypeError otherwise, before the call); an _IOC_NONE request takes none.
+  ioctl(fd: number, request: number, buf?: ArrayBufferView): number;
 
   // stream.c
   /** chunks[0] from firstOffset, then the rest whole (at most 64 chunks per call): bytes or -errno. */
@@ -115,7 +120,7 @@ export interface Binding {
 
 /** The names the check below looks for, each with the type it must have. */
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
-  epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
+  epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object', gpioConstants: 'object',
   epollCreate: 'function', epollCtl: 'function', epollScratch: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
   watchBind: 'function', watchStart: 'function', watchStop: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
@@ -125,7 +130,7 @@ const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   getsockname: 'function', getpeername: 'function', recv: 'function', send: 'function', recvfrom: 'function',
   sendto: 'function', shutdown: 'function', setsockopt: 'function', getsockopt: 'function',
   pollWait: 'function', selectWait: 'function', writev: 'function',
-  ttyConstants: 'object', ptyOpen: 'function', ttyGetAttr: 'function', ttySetAttr: 'function',
+  ttyConstants: 'object', ioctl: 'function', ptyOpen: 'function', ttyGetAttr: 'function', ttySetAttr: 'function',
   pidfdOpen: 'function', pidfdSendSignal: 'function', sendFds: 'function', recvFds: 'function',
 };
 

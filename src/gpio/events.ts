@@ -1,0 +1,137 @@
+/**
+ * Waiting for records on a GPIO fd (a line request's edge events, a chip's
+ * line-info events): blocking, as Python's wait_*_event(), with poll(2); and
+ * on the Node event loop, as an async iterator over an Epoll of its own.
+ */
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+
+import { Epoll } from '../readiness/epoll';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, POLLERR, POLLHUP, POLLIN } from '../readiness/constants';
+import { close as closeFd } from '../fd/fd';
+import { IN_DELETE, inotifyAddWatch, inotifyInit, inotifyRead } from '../fd/inotify';
+import { abortError, check, errnoError, invalidArgType } from '../internal/errors';
+import { native } from '../internal/binding';
+import { validateOptions, validateTimeout } from '../internal/validate';
+
+const { ENODEV } = osConstants.errno;
+const pollFds = new Int32Array(2);
+const pollOut = new Int32Array(2);
+
+/**
+ * Block the thread until `fd` is readable or reports an error/hang-up (the
+ * read that follows says which), or `timeoutMs` passes.
+ * @returns true when something is ready, false on timeout
+ */
+export function waitReadable(fd: number, timeoutMs: unknown): boolean {
+  const timeout = validateTimeout(timeoutMs);
+  pollFds[0] = fd;
+  pollFds[1] = POLLIN;
+  return check(native.pollWait(pollFds, 1, timeout, pollOut), 'poll') > 0;
+}
+
+/** True when poll(2) says `fd` has hung up or failed (a chip gone), now. */
+function hungUp(fd: number): boolean {
+  pollFds[0] = fd;
+  pollFds[1] = POLLIN;
+  return check(native.pollWait(pollFds, 1, 0, pollOut), 'poll') > 0 && (pollOut[1]! & (POLLERR | POLLHUP)) !== 0;
+}
+
+/** While no removal watch can be set: how often a waiting iterator checks its fd for a hang-up. */
+const HANGUP_CHECK_MS = 1000;
+
+/**
+ * An inotify fd watching the device's directory for deletions, or -1. Some
+ * kernels (6.1 among them) do not wake an fd's waiters when its chip goes away:
+ * a poll() made afterwards reports EPOLLERR|EPOLLHUP, but nothing makes a
+ * waiting epoll look again. The device node's removal from /dev is the wake-up
+ * (without a watch, a waiting iterator looks every HANGUP_CHECK_MS).
+ */
+function removalWatch(device: string): number {
+  let ino = -1;
+  try {
+    ino = inotifyInit();
+    inotifyAddWatch(ino, path.dirname(device), IN_DELETE);
+    return ino;
+  } catch {
+    if (ino >= 0) closeFd(ino);
+    return -1;
+  }
+}
+
+/** Options of the GPIO async iterators. */
+export interface EventIteratorOptions {
+  /** Ends the iteration with an AbortError (code 'ABORT_ERR') when aborted. */
+  signal?: AbortSignal;
+}
+
+/** What an iterator needs from the object whose fd it reads. */
+export interface RecordSource<T> {
+  /** The fd, or -1 once closed. */
+  readonly fd: number;
+  /** Read what is pending without blocking: null when nothing is (EAGAIN). */
+  read(): T[] | null;
+  /** The device path ('/dev/gpiochip0'): its removal from /dev ends the iteration. */
+  readonly device: string;
+  /** Keep `ep` to close it when the source closes (that ends the iteration). */
+  track(ep: Epoll): void;
+  untrack(ep: Epoll): void;
+}
+
+/** The signal of an iterator's options, checked. */
+export function iteratorSignal(options: unknown): AbortSignal | undefined {
+  const signal = validateOptions<EventIteratorOptions>(options).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  return signal;
+}
+
+/**
+ * The records of `src` as they come, from the event loop: the fd is watched
+ * (an Epoll of the iterator's own) only while nothing is pending. Ends when
+ * the source closes; throws an AbortError when `signal` aborts, and the
+ * read's error (ENODEV) when the chip goes away (the fd reports
+ * EPOLLERR|EPOLLHUP forever then, so the iterator must not wait again).
+ */
+export async function* records<T>(src: RecordSource<T>, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
+  if (src.fd < 0) return;
+  const ep = new Epoll();
+  src.track(ep);
+  const ino = removalWatch(src.device);
+  try {
+    ep.register(src.fd, EPOLLIN);
+    if (ino >= 0) ep.register(ino, EPOLLIN);
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal.reason);
+      if (src.fd < 0) return;
+      const batch = src.read();
+      if (batch !== null) {
+        for (const r of batch) yield r;
+        continue;
+      }
+      let ready;
+      try {
+        ready = await ep.wait(ino >= 0 ? undefined : HANGUP_CHECK_MS, signal === undefined ? undefined : { signal });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ERR_IOREADY_CLOSED') return; // the source closed
+        throw err;
+      }
+      if (src.fd < 0) return;
+      let events = 0;
+      for (const [fd, e] of ready) {
+        if (fd === src.fd) events |= e;
+        else if (fd === ino) while (inotifyRead(ino) !== null); // a deletion in /dev: check below
+      }
+      if (events & EPOLLIN) continue;
+      if (events & (EPOLLERR | EPOLLHUP) || hungUp(src.fd)) {
+        // The read says what happened (ENODEV); if it does not, say it here.
+        const after = src.read();
+        if (after === null) throw errnoError(ENODEV, 'read');
+        for (const r of after) yield r;
+      }
+    }
+  } finally {
+    src.untrack(ep);
+    ep.close();
+    if (ino >= 0) closeFd(ino);
+  }
+}
