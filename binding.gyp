@@ -16,7 +16,8 @@
         "native/proc.c",
         "native/fdpass.c",
         "native/ioctl.c",
-        "native/gpio_layout.c"
+        "native/gpio_layout.c",
+        "native/stream.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

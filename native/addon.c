@@ -128,7 +128,7 @@ static napi_value init(napi_env env, napi_value exports) {
       !init_fd(env, exports) || !init_fdkinds(env, exports) ||
       !init_socket(env, exports) || !init_poll(env, exports) || !init_tty(env, exports) ||
       !init_proc(env, exports) || !init_fdpass(env, exports) || !init_ioctl(env, exports) ||
-      !init_gpio(env, exports)) {
+      !init_gpio(env, exports) || !init_stream(env, exports)) {
     ioready_throw_last(env);
     return NULL;
   }

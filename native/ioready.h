@@ -133,5 +133,6 @@ bool init_proc(napi_env env, napi_value exports);
 bool init_fdpass(napi_env env, napi_value exports);
 bool init_ioctl(napi_env env, napi_value exports);
 bool init_gpio(napi_env env, napi_value exports);
+bool init_stream(napi_env env, napi_value exports);
 
 #endif

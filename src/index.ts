@@ -37,3 +37,4 @@ export {
 export { LineRequest, type EdgeEvent, type Line, type LinesConfig, type RequestConfig } from './gpio/request';
 export type { Bias, Direction, Drive, Edge, EventClock, LineSettings } from './gpio/settings';
 export type { EventIteratorOptions } from './gpio/events';
+export * from './stream/index';

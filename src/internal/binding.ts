@@ -112,6 +112,10 @@ export interface Binding {
   // ioctl.c: a request that encodes its size takes a buffer of exactly that size
   // (a TypeError otherwise, before the call); an _IOC_NONE request takes none.
   ioctl(fd: number, request: number, buf?: ArrayBufferView): number;
+
+  // stream.c
+  /** chunks[0] from firstOffset, then the rest whole (at most 64 chunks per call): bytes or -errno. */
+  writev(fd: number, chunks: readonly ArrayBufferView[], firstOffset: number): number;
 }
 
 /** The names the check below looks for, each with the type it must have. */
@@ -125,7 +129,7 @@ const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   socket: 'function', bind: 'function', connect: 'function', listen: 'function', accept4: 'function',
   getsockname: 'function', getpeername: 'function', recv: 'function', send: 'function', recvfrom: 'function',
   sendto: 'function', shutdown: 'function', setsockopt: 'function', getsockopt: 'function',
-  pollWait: 'function', selectWait: 'function',
+  pollWait: 'function', selectWait: 'function', writev: 'function',
   ttyConstants: 'object', ioctl: 'function', ptyOpen: 'function', ttyGetAttr: 'function', ttySetAttr: 'function',
   pidfdOpen: 'function', pidfdSendSignal: 'function', sendFds: 'function', recvFds: 'function',
 };
