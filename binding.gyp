@@ -11,7 +11,9 @@
         "native/fd.c",
         "native/fdkinds.c",
         "native/socket.c",
-        "native/poll.c"
+        "native/poll.c",
+        "native/ioctl.c",
+        "native/gpio_layout.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

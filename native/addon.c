@@ -126,7 +126,8 @@ bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback
 static napi_value init(napi_env env, napi_value exports) {
   if (!init_constants(env, exports) || !init_epoll(env, exports) || !init_watch(env, exports) ||
       !init_fd(env, exports) || !init_fdkinds(env, exports) ||
-      !init_socket(env, exports) || !init_poll(env, exports)) {
+      !init_socket(env, exports) || !init_poll(env, exports) || !init_ioctl(env, exports) ||
+      !init_gpio(env, exports)) {
     ioready_throw_last(env);
     return NULL;
   }

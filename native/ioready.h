@@ -128,5 +128,7 @@ bool init_fd(napi_env env, napi_value exports);
 bool init_fdkinds(napi_env env, napi_value exports);
 bool init_socket(napi_env env, napi_value exports);
 bool init_poll(napi_env env, napi_value exports);
+bool init_ioctl(napi_env env, napi_value exports);
+bool init_gpio(napi_env env, napi_value exports);
 
 #endif

@@ -26,3 +26,11 @@ export { DefaultSelector, EpollSelector, PollSelector, SelectSelector } from './
 export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX, eventfd, eventfdRead, eventfdWrite, type EventfdOptions } from './fd/eventfd';
 export * from './fd/timerfd';
 export * from './fd/inotify';
+export { ioctl } from './fd/ioctl';
+export {
+  Chip, findLine, gpioChips, openChip, requestLines,
+  type ChipInfo, type InfoEvent, type LineInfo,
+} from './gpio/chip';
+export { LineRequest, type EdgeEvent, type Line, type LinesConfig, type RequestConfig } from './gpio/request';
+export type { Bias, Direction, Drive, Edge, EventClock, LineSettings } from './gpio/settings';
+export type { EventIteratorOptions } from './gpio/events';

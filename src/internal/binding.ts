@@ -32,6 +32,8 @@ export interface Binding {
   fdkindConstants: Constants;
   socketConstants: Constants;
   pollConstants: Constants & { FD_SETSIZE: number };
+  /** gpio_layout.c: <linux/gpio.h>'s request numbers, flags, sizes and offsets. */
+  gpioConstants: Constants;
 
   // epoll.c
   epollCreate(cloexec: boolean): number;
@@ -92,11 +94,15 @@ export interface Binding {
   // poll.c
   pollWait(fds: Int32Array, nfds: number, timeoutMs: number, out: Int32Array): number;
   selectWait(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMs: number): number;
+
+  // ioctl.c: a request that encodes its size takes a buffer of exactly that size
+  // (a TypeError otherwise, before the call); an _IOC_NONE request takes none.
+  ioctl(fd: number, request: number, buf?: ArrayBufferView): number;
 }
 
 /** The names the check below looks for, each with the type it must have. */
 const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
-  epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object',
+  epollConstants: 'object', fdConstants: 'object', fdkindConstants: 'object', socketConstants: 'object', pollConstants: 'object', gpioConstants: 'object',
   epollCreate: 'function', epollCtl: 'function', epollScratch: 'function', epollWait: 'function', handleOpen: 'function', handleClose: 'function',
   watchBind: 'function', watchStart: 'function', watchStop: 'function', watchRef: 'function',
   pipe2: 'function', socketpair: 'function', read: 'function', write: 'function', close: 'function', fcntl: 'function',
@@ -105,7 +111,7 @@ const SHAPE: Readonly<Record<keyof Binding, 'function' | 'object'>> = {
   socket: 'function', bind: 'function', connect: 'function', listen: 'function', accept4: 'function',
   getsockname: 'function', getpeername: 'function', recv: 'function', send: 'function', recvfrom: 'function',
   sendto: 'function', shutdown: 'function', setsockopt: 'function', getsockopt: 'function',
-  pollWait: 'function', selectWait: 'function',
+  pollWait: 'function', selectWait: 'function', ioctl: 'function',
 };
 
 /** Check that `raw` is the addon this TypeScript was written against. */
