@@ -31,6 +31,7 @@ const ROOT = path.join(__dirname, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const IN_VM = process.env.IOREADY_IN_BENCH_VM === '1';
+const BUILD = path.join(ROOT, 'bench', '.build', 'gpio');
 
 if (!IN_VM && !fs.existsSync('/sys/kernel/config/gpio-sim')) {
   // Build what the VM runs (dist/ and the C), then run this script inside it.
@@ -43,8 +44,6 @@ if (!IN_VM && !fs.existsSync('/sys/kernel/config/gpio-sim')) {
   });
   process.exit(r.status ?? 1);
 }
-
-const BUILD = path.join(ROOT, 'bench', '.build', 'gpio');
 
 function buildC(): void {
   fs.mkdirSync(BUILD, { recursive: true });
@@ -85,8 +84,8 @@ class SimChip {
   base(): number {
     for (const e of fs.readdirSync('/sys/class/gpio')) {
       if (!e.startsWith('gpiochip')) continue;
-      const real = fs.realpathSync(`/sys/class/gpio/${e}`);
-      if (path.basename(path.dirname(path.dirname(real))) === this.chipName) {
+      // Its label is this bench's own (no other chip carries it).
+      if (fs.readFileSync(`/sys/class/gpio/${e}/label`, 'utf8').trim() === 'ioready-bench') {
         return Number(fs.readFileSync(`/sys/class/gpio/${e}/base`, 'utf8'));
       }
     }

@@ -7,10 +7,9 @@
  * chip unless --chip is given; an offset needs a chip: --chip, else the only
  * chip there is, else the Raspberry Pi's header chip (found by its label).
  */
-import {
-  type Chip, type ChipInfo, type EdgeEvent, type LineInfo, type LineRequest, type LineSettings,
-  findLine, gpioChips, openChip, requestLines,
-} from '../gpio';
+import { type Chip, type ChipInfo, type LineInfo, findLine, gpioChips, openChip, requestLines } from '../gpio/chip';
+import type { EdgeEvent, LineRequest } from '../gpio/request';
+import type { LineSettings } from '../gpio/settings';
 import { parseCommandLine } from './args';
 import { CliError, UsageError } from './errors';
 import { Logger } from './log';
@@ -267,7 +266,7 @@ export function formatLineInfo(l: LineInfo): string {
   if (l.debounceUs > 0) flags.push(`debounce=${l.debounceUs}us`);
   const name = l.name === '' ? 'unnamed' : quoted(l.name);
   const consumer = l.consumer === '' ? 'unused' : quoted(l.consumer);
-  return `\tline ${String(l.offset).padStart(3)}: ${name.padStart(12)} ${consumer.padStart(12)} ${l.direction.padStart(7)} ${(l.activeLow ? 'active-low' : 'active-high').padStart(11)}${flags.length > 0 ? ` [${flags.join(',')}]` : ''}`;
+  return `\tline ${String(l.offset).padStart(3)}: ${name.padStart(12)} ${consumer.padStart(12)} ${l.direction.padStart(7)} ${(l.activeLow ? 'active-low' : 'active-high').padStart(12)}${flags.length > 0 ? ` [${flags.join(',')}]` : ''}`;
 }
 
 function info(o: GpioOptions, out: string[]): void {

@@ -48,7 +48,9 @@ import { constants as osConstants } from 'node:os';
 import { EPOLLIN } from '../readiness/constants';
 import { Epoll as CoreEpoll } from '../readiness/epoll';
 import { errnoError, type SystemError } from '../internal/errors';
-import { gpioChips, openChip, requestLines, type LineRequest, type LineSettings } from '../gpio';
+import { gpioChips, openChip, requestLines } from '../gpio/chip';
+import type { LineRequest } from '../gpio/request';
+import type { LineSettings } from '../gpio/settings';
 
 /** A level: 1. */
 export type High = 1;
@@ -98,8 +100,14 @@ interface Bank {
   lines: number;
 }
 
-/** Read /sys/class/gpio/gpiochipB/{base,ngpio}: the device's name is the directory above `gpio/`. */
-function listedBases(): Map<string, number> {
+/**
+ * The global bases the kernel lists: /sys/class/gpio/gpiochipB/{base,ngpio,label}
+ * (CONFIG_GPIO_SYSFS), by character device. That entry's parent is the chip's
+ * device: the gpiochipN itself on some kernels, the driver's device (which may
+ * hold several) on others (6.1): then the gpiochipN below it with the same label
+ * and line count.
+ */
+function listedBases(chips: ReadonlyArray<{ path: string; label: string; lines: number }>): Map<string, number> {
   const bases = new Map<string, number>();
   let entries: string[];
   try {
@@ -108,13 +116,21 @@ function listedBases(): Map<string, number> {
     return bases; // no sysfs GPIO in this kernel
   }
   for (const entry of entries) {
-    if (!entry.startsWith('gpiochip')) continue;
+    if (!/^gpiochip\d+$/.test(entry)) continue;
     try {
       const dir = path.join('/sys/class/gpio', entry);
-      const base = Number(fs.readFileSync(path.join(dir, 'base'), 'utf8').trim());
-      // .../gpiochip0/gpio/gpiochip512: the character device is the grandparent's name.
-      const device = path.basename(path.dirname(path.dirname(fs.realpathSync(dir))));
-      if (Number.isInteger(base) && device.startsWith('gpiochip')) bases.set(`/dev/${device}`, base);
+      const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8').trim();
+      const base = Number(read('base'));
+      const parent = path.dirname(path.dirname(fs.realpathSync(dir)));
+      let device: string | undefined;
+      if (/^gpiochip\d+$/.test(path.basename(parent))) device = `/dev/${path.basename(parent)}`;
+      else {
+        const label = read('label');
+        const lines = Number(read('ngpio'));
+        const below = new Set(fs.readdirSync(parent).filter((n) => /^gpiochip\d+$/.test(n)).map((n) => `/dev/${n}`));
+        device = chips.find((c) => below.has(c.path) && c.label === label && c.lines === lines && !bases.has(c.path))?.path;
+      }
+      if (device !== undefined && Number.isInteger(base)) bases.set(device, base);
     } catch {
       // a chip going away meanwhile
     }
@@ -127,8 +143,9 @@ function listedBases(): Map<string, number> {
  * @throws SystemError EINVAL when no chip has it, as sysfs's export does
  */
 function resolveGpio(gpio: number): { chip: string; offset: number } {
-  const bases = listedBases();
-  const banks: Bank[] = gpioChips().map((c) => ({ path: c.path, label: c.label, lines: c.lines, base: bases.get(c.path) }));
+  const chips = gpioChips();
+  const bases = listedBases(chips);
+  const banks: Bank[] = chips.map((c) => ({ path: c.path, label: c.label, lines: c.lines, base: bases.get(c.path) }));
   for (const [label, piBase] of PI_CHIPS) {
     const pi = banks.find((b) => b.label === label);
     if (pi === undefined) continue;
