@@ -256,7 +256,11 @@ function stopWatching(line: Line): void {
   } catch {
     // the request's fd is gone with its chip
   }
-  if (watchedFds.size === 0) epoll.stop(); // nothing watched: the process may exit
+  if (watchedFds.size === 0) {
+    // Nothing watched: the process may exit, and no fd stays open for nothing.
+    epoll.close();
+    epoll = null;
+  }
 }
 
 function toNumber(gpio: unknown): number {
