@@ -16,7 +16,8 @@
 #   IOREADY_VM_CACHE  where vm-setup.sh's build lives (default <repo>/.cache/vm); built
 #                     on first use (vm-setup.sh, ~1-2 min, needs root and the Debian mirror)
 #
-# Exit status: CMD's; 124 on timeout; 125 when the VM could not run CMD.
+# Exit status: CMD's; 124 on timeout; 125 when the VM could not run CMD; 141 when our
+# stdout or stderr was closed before the end (the VM is stopped, as SIGPIPE would).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +27,7 @@ if [ $# = 0 ] || [ "$1" = --help ] || [ "$1" = -h ]; then
   sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
   [ $# = 0 ] && exit 2 || exit 0
 fi
-bash "$here/vm-setup.sh" || { echo "vm-run: vm-setup.sh failed" >&2; exit 125; }
+vm=$(bash "$here/vm-setup.sh") && [ -f "$vm/stamp" ] || { echo "vm-run: vm-setup.sh failed" >&2; exit 125; }
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/ioready-vm.XXXXXX") || exit 125
 qpid='' readers=()
@@ -101,35 +102,48 @@ if [ "${VM_DEBUG:-0}" = 1 ]; then
   console=(-chardev "file,id=con,path=$run/console" -serial chardev:con)
 fi
 
+bus=pci
 args=(
   -accel tcg -cpu qemu64 -m "${VM_MEM:-2048}" -nodefaults -no-user-config -display none -no-reboot
-  -kernel "$CACHE/vmlinux" -initrd "$CACHE/initramfs.cpio"
+  -kernel "$vm/vmlinux" -initrd "$vm/initramfs.cpio"
   -append "console=ttyS0 $([ "${VM_DEBUG:-0}" = 1 ] || echo quiet) panic=-1 rdinit=/init"
   "${console[@]}"
   -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
-  -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+  -device "virtio-9p-$bus,fsdev=hostroot,mount_tag=hostroot"
   -fsdev "local,id=vmrun,path=$run/share,security_model=none"
-  -device virtio-9p-pci,fsdev=vmrun,mount_tag=vmrun
-  -device virtio-serial-pci
+  -device "virtio-9p-$bus,fsdev=vmrun,mount_tag=vmrun"
+  -device "virtio-serial-$bus"
   -chardev "file,id=out,path=$run/out" -device virtserialport,chardev=out,name=stdout
   -chardev "file,id=err,path=$run/err" -device virtserialport,chardev=err,name=stderr
 )
 for i in "${!shares[@]}"; do
   args+=(-fsdev "local,id=rw$((i + 1)),path=${shares[$i]},security_model=none,multidevs=remap"
-    -device "virtio-9p-pci,fsdev=rw$((i + 1)),mount_tag=rw$((i + 1))")
+    -device "virtio-9p-$bus,fsdev=rw$((i + 1)),mount_tag=rw$((i + 1))")
 done
 
 timeout -k 5 "${VM_TIMEOUT:-1200}" qemu-system-x86_64 "${args[@]}" </dev/null >>"$run/console.log" 2>&1 &
 qpid=$!
-wait "$qpid"
-qstatus=$?
+# Until qemu ends. A reader that fails first (our stdout or stderr closed: EPIPE) would
+# leave the guest blocked on its port: stop the VM, as SIGPIPE would stop CMD.
+broken=0
+while :; do
+  wait -n -p ended "$qpid" "${readers[@]}"
+  st=$?
+  [ "${ended:-}" = "$qpid" ] && { qstatus=$st; break; }
+  [ -z "${ended:-}" ] && { qstatus=$st; break; } # (nothing left to wait for)
+  if [ "$st" != 0 ]; then broken=1; kill "$qpid" 2>/dev/null; fi
+  left=()
+  for p in "${readers[@]}"; do [ "$p" != "$ended" ] && left+=("$p"); done
+  readers=("${left[@]}")
+done
 qpid=''
 # qemu has closed the fifos: the readers see EOF once they have passed everything on.
 for f in "$run/out" "$run/err" "$run/console"; do
   [ -p "$f" ] && { exec {fd}<>"$f" && exec {fd}>&-; } 2>/dev/null
 done
-wait "${readers[@]}" 2>/dev/null
+[ ${#readers[@]} -gt 0 ] && wait "${readers[@]}" 2>/dev/null
 readers=()
+[ $broken = 1 ] && exit 141
 
 if [ -s "$run/share/status" ]; then
   exit "$(cat "$run/share/status")"

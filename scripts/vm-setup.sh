@@ -6,11 +6,14 @@
 #   bash scripts/vm-setup.sh            # builds what is missing; ~0 s when the cache is done
 #   bash scripts/vm-setup.sh --force    # rebuilds (a newer kernel, if the mirror has one)
 #
-# Everything goes under ${IOREADY_VM_CACHE:-<repo>/.cache/vm} (gitignored): other
-# worktrees or clones may point IOREADY_VM_CACHE at one shared cache. The cache is done
-# when $CACHE/stamp holds the hash of this script and vm-init.sh (a change to either
-# rebuilds); the kernel is then the one it was built with (see $CACHE/stamp), so runs are
-# reproducible and need no network. Needs root for apt-get (CI and the dev machines are).
+# Everything goes under ${IOREADY_VM_CACHE:-<repo>/.cache/vm} (gitignored), which other
+# worktrees or clones may share (point IOREADY_VM_CACHE at one cache): the downloads in
+# debs/, each build in a directory named by the hash of this script and vm-init.sh (so
+# two versions of these scripts sharing a cache do not rebuild each other's), done when
+# its `stamp` exists. The build's kernel is the one it was built with (see its stamp):
+# runs are reproducible and need no network; --force builds again with today's kernel.
+# Prints the build's directory on stdout (vm-run.sh boots what is there), logs on stderr.
+# Needs root for apt-get (CI and the dev machines are).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,8 +27,9 @@ die() { log "$*"; exit 1; }
 
 # The key of a finished cache: what builds it.
 key=$(cat "$here/vm-setup.sh" "$here/vm-init.sh" | sha256sum | cut -c1-16)
-if [ $force = 0 ] && [ -f "$CACHE/stamp" ] && grep -qx "key=$key" "$CACHE/stamp" \
-  && command -v qemu-system-x86_64 >/dev/null; then
+out="$CACHE/$key"
+if [ $force = 0 ] && [ -f "$out/stamp" ] && command -v qemu-system-x86_64 >/dev/null; then
+  echo "$out"
   exit 0
 fi
 
@@ -34,8 +38,9 @@ mkdir -p "$CACHE"
 # One build at a time per cache (several vm-run.sh may start on a cold cache at once).
 exec 9>"$CACHE/.lock"
 flock 9
-if [ $force = 0 ] && [ -f "$CACHE/stamp" ] && grep -qx "key=$key" "$CACHE/stamp"; then
-  exit 0 # built by whoever held the lock
+if [ $force = 0 ] && [ -f "$out/stamp" ] && command -v qemu-system-x86_64 >/dev/null; then
+  echo "$out" # built by whoever held the lock
+  exit 0
 fi
 
 apt_opts=(-y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
@@ -94,7 +99,7 @@ fi
 
 # 3. Extract the image, headers and kbuild (one tree: the headers' relative symlinks to
 #    kbuild's scripts resolve inside it), and the three sources gpio-sim needs.
-work="$CACHE/work"
+work="$CACHE/work-$key"
 rm -rf "$work" && mkdir -p "$work/root" "$work/src" "$work/gpio-sim"
 log "extracting"
 for p in "${pkgs[@]:0:4}"; do dpkg-deb -x "$debs/${p}_${version//:/%3a}"_*.deb "$work/root"; done
@@ -163,10 +168,11 @@ printf '%s\n' "${order[@]}" >"$ird/lib/modules/order"
 (cd "$ird" && find . | LC_ALL=C sort | /bin/busybox cpio -o -H newc 2>/dev/null) >"$work/initramfs.cpio"
 
 # 7. Publish: the files vm-run.sh boots, then the stamp.
-mv -f "$work/vmlinux" "$CACHE/vmlinux"
-mv -f "$work/initramfs.cpio" "$CACHE/initramfs.cpio"
-cp "$work/root/boot/config-$kver" "$CACHE/config"
-cp "$work/gpio-sim/gpio-sim.ko" "$CACHE/gpio-sim.ko"
+new="$CACHE/new-$key"
+rm -rf "$new" && mkdir -p "$new"
+mv "$work/vmlinux" "$work/initramfs.cpio" "$new/"
+cp "$work/root/boot/config-$kver" "$new/config"
+cp "$work/gpio-sim/gpio-sim.ko" "$new/gpio-sim.ko"
 rm -rf "$work"
 {
   echo "key=$key"
@@ -174,6 +180,7 @@ rm -rf "$work"
   echo "version=$version"
   echo "modules=${order[*]}"
   echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-} >"$CACHE/stamp.new"
-mv -f "$CACHE/stamp.new" "$CACHE/stamp"
-log "done in $(($(date +%s) - started)) s: kernel $kver ($version), cache $CACHE"
+} >"$new/stamp"
+rm -rf "$out" && mv "$new" "$out"
+log "done in $(($(date +%s) - started)) s: kernel $kver ($version), in $out"
+echo "$out"
