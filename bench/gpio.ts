@@ -40,7 +40,7 @@ if (!IN_VM && !fs.existsSync('/sys/kernel/config/gpio-sim')) {
   const r = spawnSync(path.join(ROOT, 'scripts', 'vm-run.sh'), [process.execPath, '--import', 'tsx', __filename, ...args], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, IOREADY_IN_BENCH_VM: '1', VM_ENV: `${process.env.VM_ENV ?? ''} IOREADY_IN_BENCH_VM`.trim() },
+    env: { ...process.env, IOREADY_IN_BENCH_VM: '1', IOREADY_BENCH_HOST_LOAD: os.loadavg().map((l) => l.toFixed(1)).join(' ') },
   });
   process.exit(r.status ?? 1);
 }
@@ -101,6 +101,8 @@ class SimChip {
 
 type PeerName = 'c' | 'start' | 'iterator' | 'compat' | 'onoff';
 const PEERS: PeerName[] = ['c', 'start', 'iterator', 'compat', 'onoff'];
+/** Edges toggled before each measured run, not counted. */
+const WARMUP = 100;
 
 interface Result {
   peer: PeerName;
@@ -151,6 +153,10 @@ async function runPeer(peer: PeerName, chip: SimChip, offset: number, global: nu
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const timesFile = path.join(os.tmpdir(), `gpio-bench-${process.pid}.txt`);
+  // A warm-up, not counted (the peer's first events pay for JIT and, under TCG, code
+  // translation): WARMUP edges (even: the line ends low), a pause, then the measured run.
+  execFileSync(path.join(BUILD, 'toggle'), [chip.pullPath(offset), String(Math.min(rate, 1000)), String(WARMUP), timesFile]);
+  await new Promise((r) => setTimeout(r, 300));
   execFileSync(path.join(BUILD, 'toggle'), [chip.pullPath(offset), String(rate), String(count), timesFile]);
   // Let the last edges through (sysfs peers wait for nothing more), then stop the peer.
   await new Promise((r) => setTimeout(r, 300));
@@ -158,7 +164,12 @@ async function runPeer(peer: PeerName, chip: SimChip, offset: number, global: nu
   await exited;
   const toggles = fs.readFileSync(timesFile, 'utf8').trim().split('\n').map((l) => l.split(' ').map(BigInt) as [bigint, bigint]);
   fs.rmSync(timesFile);
-  const rows = out.trim() === '' ? [] : out.trim().split('\n').map((l) => l.split(' ').map(BigInt));
+  let rows = out.trim() === '' ? [] : out.trim().split('\n').map((l) => l.split(' ').map(BigInt));
+  // The measured run only: seqnos after the warm-up's (the kernel counts dropped events
+  // too), or deliveries from its first toggle on.
+  if (peer === 'c' || peer === 'start' || peer === 'iterator') {
+    rows = rows.filter((r) => r[0]! > BigInt(WARMUP)).map(([q, a, b]) => [q! - BigInt(WARMUP), a!, b!]);
+  } else rows = rows.filter((r) => r[1]! >= toggles[0]![1]);
   const kernel: number[] = [];
   const write: number[] = [];
   if (peer === 'c' || peer === 'start' || peer === 'iterator') {
@@ -205,7 +216,8 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     const global = chip.base() + offset;
-    console.log(`gpio bench: ${chip.chipName} line ${offset} (global ${global}), rates ${rates.join(', ')}/s, peers ${peers.join(', ')}`);
+    const hostLoad = process.env.IOREADY_BENCH_HOST_LOAD ?? '?';
+    console.log(`gpio bench: ${chip.chipName} line ${offset} (global ${global}), rates ${rates.join(', ')}/s, peers ${peers.join(', ')}, host load ${hostLoad}`);
     console.log('peer        rate/s  sent  got  lost  kernel p50/p99 us  write p50/p99 us');
     for (const rate of rates) {
       for (const peer of peers) {
@@ -247,7 +259,10 @@ async function main(): Promise<void> {
   }
   if (!quick && only.length === 0) {
     const file = path.join(ROOT, 'bench', 'gpio-results.json');
-    const json = { date: new Date().toISOString(), node: process.version, kernel: os.release(), cpus: os.cpus().length, results };
+    const json = {
+      date: new Date().toISOString(), node: process.version, kernel: os.release(), vm: 'qemu TCG (scripts/vm-run.sh)',
+      hostLoadAtStart: process.env.IOREADY_BENCH_HOST_LOAD, warmupEdges: WARMUP, results,
+    };
     fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`\nwrote ${path.relative(ROOT, file)}`);
   }
