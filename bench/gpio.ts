@@ -13,7 +13,9 @@
  * - compat    ioready/compat/onoff: onoff's Gpio.watch on the character device
  * - onoff     the real onoff 6 (sysfs, epoll's thread)
  * Every peer does the same per event: take the time, store it with what the
- * event says (seqno and kernel timestamp, or the callback's value).
+ * event says (seqno and kernel timestamp, or the callback's value). The
+ * character-device peers ask for the same kernel queue, 1,024 edges (its
+ * largest, what compat/onoff asks for): edges are lost only to stalls.
  *
  * Latency, two ways: from the event's kernel timestamp to process.hrtime.bigint()
  * at delivery (both CLOCK_MONOTONIC; the character-device peers), and from the

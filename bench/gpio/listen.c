@@ -1,7 +1,7 @@
 /*
  * The bench's limit: a C epoll loop on a GPIO line request fd (uAPI v2, no
  * libgpiod). It requests OFFSET of CHIP as an input with both edges, says
- * "ready" on stdout, then for every event records its seqno, its kernel
+ * "ready" on stdout (a buffer of 1,024 events, the kernel's largest), then for every event records its seqno, its kernel
  * timestamp and the time it was read (CLOCK_MONOTONIC, as the timestamp),
  * until SIGTERM; then prints one "seqno timestamp_ns delivered_ns" line per
  * event. The same work per event as the Node peers (bench/gpio/peer.js).
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
   memset(&req, 0, sizeof req);
   req.offsets[0] = (uint32_t)atoi(argv[2]);
   req.num_lines = 1;
-  req.event_buffer_size = 0; /* the kernel's default: 16 per line */
+  req.event_buffer_size = 1024; /* the kernel's largest, as every peer (and compat/onoff) asks */
   strcpy(req.consumer, "bench-c");
   req.config.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
   if (ioctl(chip, GPIO_V2_GET_LINE_IOCTL, &req) < 0) {

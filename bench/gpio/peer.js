@@ -29,7 +29,7 @@ let finish = () => {};
 
 if (mode === 'start' || mode === 'iterator') {
   const { requestLines, Epoll, EPOLLIN } = require(dist);
-  const req = requestLines(chip, { consumer: 'bench', lines: { [offset]: { direction: 'input', edge: 'both' } } });
+  const req = requestLines(chip, { consumer: 'bench', lines: { [offset]: { direction: 'input', edge: 'both' } }, eventBufferSize: 1024 });
   if (mode === 'start') {
     const ep = new Epoll();
     ep.register(req.fd, EPOLLIN);

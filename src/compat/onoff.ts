@@ -77,6 +77,8 @@ export type ValueCallback = (err: Error | null | undefined, value: BinaryValue) 
 const HIGH: High = 1;
 const LOW: Low = 0;
 const { EINVAL, EIO, EBADF, ENOENT } = osConstants.errno;
+/** Edges the kernel queues for a line (its maximum, GPIO_V2_LINES_MAX * 16). */
+const EVENT_BUFFER = 1024;
 
 /** The labels of the Raspberry Pi's header chips, in the order they are looked for, with their base on kernels 6.6+. */
 const PI_CHIPS: ReadonlyArray<readonly [label: string, base: number]> = [
@@ -329,7 +331,9 @@ function claim(gpio: number, direction: Direction, edge: Edge | undefined, optio
     settings.edge = edge;
     lineEdge = edge;
   }
-  const request = requestLines(chip, { consumer: 'ioready/onoff', lines: { [offset]: settings } });
+  // The kernel's largest queue (48 bytes an edge): sysfs has none, so onoff programs never
+  // size one; 1,024 edges outlast a stall of a second at 1 kHz.
+  const request = requestLines(chip, { consumer: 'ioready/onoff', lines: { [offset]: settings }, eventBufferSize: EVENT_BUFFER });
   const line = new Line(key, chip, offset, request, wantsDirection, activeLow);
   line.edge = lineEdge;
   lines.set(key, line);
