@@ -17,14 +17,15 @@ while read -r m; do
   insmod "/lib/modules/$m.ko" 2>/dev/console || say "insmod $m failed"
 done </lib/modules/order
 
-p9=trans=virtio,version=9p2000.L,msize=262144
-mount -t 9p -o "$p9" vmrun /vmrun || fail "cannot mount the run share"
+mount -t 9p -o trans=virtio,version=9p2000.L vmrun /vmrun || fail "cannot mount the run share"
 . /vmrun/config
+p9=trans=virtio,version=9p2000.L,msize=${MSIZE:-262144}
 mount -t 9p -o "$p9,ro,cache=loose" hostroot /newroot || fail "cannot mount the host's /"
 r=/newroot
 mount -t proc proc $r/proc
 mount -t sysfs sysfs $r/sys
 mount -t configfs configfs $r/sys/kernel/config || say "no configfs"
+mount -t debugfs debugfs $r/sys/kernel/debug || say "no debugfs"
 mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $r/dev/pts
