@@ -29,7 +29,7 @@ export * from './fd/inotify';
 export { ioctl } from './fd/ioctl';
 export {
   Chip, findLine, gpioChips, openChip, requestLines,
-  type ChipInfo, type InfoEvent, type LineInfo,
+  type ChipInfo, type FoundLine, type InfoEvent, type LineInfo,
 } from './gpio/chip';
 export { LineRequest, type EdgeEvent, type Line, type LinesConfig, type RequestConfig } from './gpio/request';
 export type { Bias, Direction, Drive, Edge, EventClock, LineSettings } from './gpio/settings';

@@ -148,7 +148,9 @@ describe('the docs: every block is tagged', () => {
 
 describe('the docs: every runnable block runs', () => {
   for (const b of RUNNABLE) {
-    test(`${b.file}:${b.line} (${b.lang})`, async () => {
+    // `ts vm`: a program that needs GPIO chips; type-checked here, run in the VM by test/gpio/docs.test.ts.
+    const skip = b.flags.includes('vm') && 'needs GPIO chips: runs in the VM (test/gpio/docs.test.ts)';
+    test(`${b.file}:${b.line} (${b.lang})`, { skip }, async () => {
       const name = fileOf.get(b)!;
       const r = await run(b.lang === 'ts' ? [...TSX, name] : [name], dir);
       const shown = `\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;

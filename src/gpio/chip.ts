@@ -58,15 +58,28 @@ export interface LineInfo {
   consumer: string;
   /** Held by a request, a driver, or sysfs. */
   used: boolean;
+  /** `'input'` or `'output'`. */
   direction: 'input' | 'output';
+  /** Values are inverted (logical values). */
   activeLow: boolean;
   /** Debounce period in µs (0: none). */
   debounceUs: number;
   /** `'as-is'`: the kernel does not know (no bias was requested). */
   bias: Bias;
+  /** How it is driven (an output): `'push-pull'`, `'open-drain'`, `'open-source'`. */
   drive: Drive;
+  /** The edges it detects for a request (`'none'` when free). */
   edge: Edge;
+  /** The clock of its edge events' timestamps. */
   eventClock: EventClock;
+}
+
+/** Where `findLine()` found a line. */
+export interface FoundLine {
+  /** The chip's path ('/dev/gpiochip0'): give it to `requestLines` or `openChip`. */
+  chip: string;
+  /** The line's offset on that chip. */
+  offset: number;
 }
 
 /** A change to a watched line (Chip.watchLineInfo). */
@@ -223,7 +236,7 @@ export function openChip(chip: string): Chip {
  * @returns its chip's path and its offset, or null if no chip has a line of that name
  * @throws TypeError for a name that is not a non-empty string; SystemError EACCES
  */
-export function findLine(name: string): { chip: string; offset: number } | null {
+export function findLine(name: string): FoundLine | null {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (name === '') throw invalidArgValue('name', name, 'must be a line name');
   for (const { path } of gpioChips()) {
@@ -428,6 +441,7 @@ export class Chip implements Disposable {
         get fd() {
           return chip.#fd;
         },
+        device: this.#path,
         read: () => this.readInfoEvents(),
         track: (ep) => this.#iterators.add(ep),
         untrack: (ep) => this.#iterators.delete(ep),

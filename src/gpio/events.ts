@@ -4,9 +4,12 @@
  * on the Node event loop, as an async iterator over an Epoll of its own.
  */
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 
 import { Epoll } from '../readiness/epoll';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, POLLIN } from '../readiness/constants';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, POLLERR, POLLHUP, POLLIN } from '../readiness/constants';
+import { close as closeFd } from '../fd/fd';
+import { IN_DELETE, inotifyAddWatch, inotifyInit, inotifyRead } from '../fd/inotify';
 import { abortError, check, errnoError, invalidArgType } from '../internal/errors';
 import { native } from '../internal/binding';
 import { validateOptions, validateTimeout } from '../internal/validate';
@@ -27,6 +30,34 @@ export function waitReadable(fd: number, timeoutMs: unknown): boolean {
   return check(native.pollWait(pollFds, 1, timeout, pollOut), 'poll') > 0;
 }
 
+/** True when poll(2) says `fd` has hung up or failed (a chip gone), now. */
+function hungUp(fd: number): boolean {
+  pollFds[0] = fd;
+  pollFds[1] = POLLIN;
+  return check(native.pollWait(pollFds, 1, 0, pollOut), 'poll') > 0 && (pollOut[1]! & (POLLERR | POLLHUP)) !== 0;
+}
+
+/** While no removal watch can be set: how often a waiting iterator checks its fd for a hang-up. */
+const HANGUP_CHECK_MS = 1000;
+
+/**
+ * An inotify fd watching the device's directory for deletions, or -1. Kernels
+ * before 6.5 do not wake an fd's waiters when its chip goes away (poll() then
+ * reports EPOLLERR|EPOLLHUP, but nothing makes an epoll look again): the
+ * device node's removal from /dev is the wake-up.
+ */
+function removalWatch(device: string): number {
+  let ino = -1;
+  try {
+    ino = inotifyInit();
+    inotifyAddWatch(ino, path.dirname(device), IN_DELETE);
+    return ino;
+  } catch {
+    if (ino >= 0) closeFd(ino);
+    return -1;
+  }
+}
+
 /** Options of the GPIO async iterators. */
 export interface EventIteratorOptions {
   /** Ends the iteration with an AbortError (code 'ABORT_ERR') when aborted. */
@@ -39,6 +70,8 @@ export interface RecordSource<T> {
   readonly fd: number;
   /** Read what is pending without blocking: null when nothing is (EAGAIN). */
   read(): T[] | null;
+  /** The device path ('/dev/gpiochip0'): its removal from /dev ends the iteration. */
+  readonly device: string;
   /** Keep `ep` to close it when the source closes (that ends the iteration). */
   track(ep: Epoll): void;
   untrack(ep: Epoll): void;
@@ -62,8 +95,10 @@ export async function* records<T>(src: RecordSource<T>, signal: AbortSignal | un
   if (src.fd < 0) return;
   const ep = new Epoll();
   src.track(ep);
+  const ino = removalWatch(src.device);
   try {
     ep.register(src.fd, EPOLLIN);
+    if (ino >= 0) ep.register(ino, EPOLLIN);
     for (;;) {
       if (signal?.aborted) throw abortError(signal.reason);
       if (src.fd < 0) return;
@@ -74,14 +109,20 @@ export async function* records<T>(src: RecordSource<T>, signal: AbortSignal | un
       }
       let ready;
       try {
-        ready = await ep.wait(undefined, signal === undefined ? undefined : { signal });
+        ready = await ep.wait(ino >= 0 ? undefined : HANGUP_CHECK_MS, signal === undefined ? undefined : { signal });
       } catch (err) {
         if ((err as { code?: unknown }).code === 'ERR_IOREADY_CLOSED') return; // the source closed
         throw err;
       }
-      const events = ready.reduce((m, [, e]) => m | e, 0);
-      if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN) && src.fd >= 0) {
-        // The read should say what happened (ENODEV); if it does not, say it here.
+      if (src.fd < 0) return;
+      let events = 0;
+      for (const [fd, e] of ready) {
+        if (fd === src.fd) events |= e;
+        else if (fd === ino) while (inotifyRead(ino) !== null); // a deletion in /dev: check below
+      }
+      if (events & EPOLLIN) continue;
+      if (events & (EPOLLERR | EPOLLHUP) || hungUp(src.fd)) {
+        // The read says what happened (ENODEV); if it does not, say it here.
         const after = src.read();
         if (after === null) throw errnoError(ENODEV, 'read');
         for (const r of after) yield r;
@@ -90,5 +131,6 @@ export async function* records<T>(src: RecordSource<T>, signal: AbortSignal | un
   } finally {
     src.untrack(ep);
     ep.close();
+    if (ino >= 0) closeFd(ino);
   }
 }

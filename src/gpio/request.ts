@@ -310,7 +310,7 @@ export class LineRequest implements Disposable {
     }
     const current = this.getValues();
     const values = next.map((s, i): 0 | 1 => {
-      if (s.value !== undefined) return s.value;
+      if (given.has(i) && s.value !== undefined) return s.value;
       return this.#settings[i]!.direction === 'output' ? current[i]! : 0;
     });
     const { flags, attrs } = groupConfig(next, values);
@@ -375,6 +375,7 @@ export class LineRequest implements Disposable {
         get fd() {
           return req.#fd; // live: -1 once released
         },
+        device: this.#chip,
         read: () => this.readEdgeEvents(),
         track: (ep) => this.#iterators.add(ep),
         untrack: (ep) => this.#iterators.delete(ep),
