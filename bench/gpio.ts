@@ -28,6 +28,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createChip, type SimChip } from '../test/gpio/gpiosim';
 
 const ROOT = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -54,50 +55,6 @@ function buildC(): void {
     const bin = path.join(BUILD, name);
     if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs > fs.statSync(src).mtimeMs) continue;
     execFileSync('cc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' });
-  }
-}
-
-/** A gpio-sim chip of one bank, made through configfs. */
-class SimChip {
-  readonly dir: string;
-  readonly chipName: string;
-  readonly device: string;
-
-  constructor(name: string, lines: number) {
-    this.dir = `/sys/kernel/config/gpio-sim/${name}`;
-    fs.mkdirSync(this.dir);
-    fs.mkdirSync(`${this.dir}/bank0`);
-    fs.writeFileSync(`${this.dir}/bank0/num_lines`, String(lines));
-    fs.writeFileSync(`${this.dir}/bank0/label`, 'ioready-bench');
-    fs.writeFileSync(`${this.dir}/live`, '1');
-    this.device = fs.readFileSync(`${this.dir}/dev_name`, 'utf8').trim();
-    this.chipName = fs.readFileSync(`${this.dir}/bank0/chip_name`, 'utf8').trim();
-  }
-
-  pullPath(offset: number): string {
-    return `/sys/devices/platform/${this.device}/${this.chipName}/sim_gpio${offset}/pull`;
-  }
-
-  pull(offset: number, up: boolean): void {
-    fs.writeFileSync(this.pullPath(offset), up ? 'pull-up' : 'pull-down');
-  }
-
-  /** The chip's global base, as /sys/class/gpio lists it (for sysfs and onoff numbers). */
-  base(): number {
-    for (const e of fs.readdirSync('/sys/class/gpio')) {
-      if (!e.startsWith('gpiochip')) continue;
-      // Its label is this bench's own (no other chip carries it).
-      if (fs.readFileSync(`/sys/class/gpio/${e}/label`, 'utf8').trim() === 'ioready-bench') {
-        return Number(fs.readFileSync(`/sys/class/gpio/${e}/base`, 'utf8'));
-      }
-    }
-    throw new Error(`no /sys/class/gpio entry for ${this.chipName}`);
-  }
-
-  remove(): void {
-    fs.writeFileSync(`${this.dir}/live`, '0');
-    fs.rmdirSync(`${this.dir}/bank0`);
-    fs.rmdirSync(this.dir);
   }
 }
 
@@ -145,10 +102,10 @@ function waitReady(child: ChildProcess, what: string): Promise<void> {
 }
 
 async function runPeer(peer: PeerName, chip: SimChip, offset: number, global: number, rate: number, count: number): Promise<Result> {
-  chip.pull(offset, false); // start low: the first toggle rises
+  chip.setPull(offset, 'pull-down'); // start low: the first toggle rises
   const cmd = peer === 'c'
-    ? [path.join(BUILD, 'listen'), `/dev/${chip.chipName}`, String(offset)]
-    : [process.execPath, path.join(ROOT, 'bench', 'gpio', 'peer.js'), peer, `/dev/${chip.chipName}`, String(offset), String(global)];
+    ? [path.join(BUILD, 'listen'), chip.path, String(offset)]
+    : [process.execPath, path.join(ROOT, 'bench', 'gpio', 'peer.js'), peer, chip.path, String(offset), String(global)];
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   await waitReady(child, peer);
   let out = '';
@@ -157,9 +114,10 @@ async function runPeer(peer: PeerName, chip: SimChip, offset: number, global: nu
   const timesFile = path.join(os.tmpdir(), `gpio-bench-${process.pid}.txt`);
   // A warm-up, not counted (the peer's first events pay for JIT and, under TCG, code
   // translation): WARMUP edges (even: the line ends low), a pause, then the measured run.
-  execFileSync(path.join(BUILD, 'toggle'), [chip.pullPath(offset), String(Math.min(rate, 1000)), String(WARMUP), timesFile]);
+  const pullFile = path.join(chip.sysfsDir, `sim_gpio${offset}`, 'pull');
+  execFileSync(path.join(BUILD, 'toggle'), [pullFile, String(Math.min(rate, 1000)), String(WARMUP), timesFile]);
   await new Promise((r) => setTimeout(r, 300));
-  execFileSync(path.join(BUILD, 'toggle'), [chip.pullPath(offset), String(rate), String(count), timesFile]);
+  execFileSync(path.join(BUILD, 'toggle'), [pullFile, String(rate), String(count), timesFile]);
   // Let the last edges through (sysfs peers wait for nothing more), then stop the peer.
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGTERM');
@@ -213,13 +171,13 @@ async function main(): Promise<void> {
   const count = (rate: number): number => (quick ? Math.min(200, rate) : Math.max(400, Math.min(rate * 2, 5000)));
   const only = args.filter((a) => !a.startsWith('--')) as PeerName[];
   const peers = only.length > 0 ? PEERS.filter((p) => only.includes(p)) : PEERS;
-  const chip = new SimChip(`bench-${process.pid}`, 4);
+  const chip = createChip({ lines: 4, label: 'ioready-bench' });
   const offset = 2;
   const results: Result[] = [];
   try {
     const global = chip.base() + offset;
     const hostLoad = process.env.IOREADY_BENCH_HOST_LOAD ?? '?';
-    console.log(`gpio bench: ${chip.chipName} line ${offset} (global ${global}), rates ${rates.join(', ')}/s, peers ${peers.join(', ')}, host load ${hostLoad}`);
+    console.log(`gpio bench: ${chip.name} line ${offset} (global ${global}), rates ${rates.join(', ')}/s, peers ${peers.join(', ')}, host load ${hostLoad}`);
     console.log('peer        rate/s  sent  got  lost  kernel p50/p99 us  write p50/p99 us');
     for (const rate of rates) {
       for (const peer of peers) {

@@ -8,9 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import { Gpio, type BinaryValue } from '../../src/compat/onoff';
 import { openChip, requestLines } from '../../src/gpio/chip';
 import { fdLeakCheck, ROOT, runNode, sleep, until } from '../helpers';
-import { inVm, SimChip } from './sim-chip';
+import { createAtBase, createChip, simAvailable, type SimChip } from './gpiosim';
 
-const skip = inVm ? false : 'needs the VM (npm run test:gpio)';
+/** Drive an input as a button would: 1 pulls it up, 0 down. */
+function pull(chip: SimChip, offset: number, value: 0 | 1): void {
+  chip.setPull(offset, value === 1 ? 'pull-up' : 'pull-down');
+}
+
+const skip = simAvailable() ? false : 'needs the VM (npm run test:gpio)';
 
 /** The consumer of a line, '' if free. */
 function consumer(chip: SimChip, offset: number): string {
@@ -24,23 +29,23 @@ function consumer(chip: SimChip, offset: number): string {
 
 /** Pull a line and wait for `calls` to reach n entries. */
 async function pullAndWait(chip: SimChip, offset: number, value: 0 | 1, calls: unknown[], n: number): Promise<void> {
-  chip.pull(offset, value);
+  pull(chip, offset, value);
   await until(() => calls.length >= n, `${n} callbacks (have ${JSON.stringify(calls)})`);
 }
 
 describe('compat/onoff: numbers reach the Pi header chip by label', { skip }, () => {
   for (const [label, lines, base] of [['pinctrl-bcm2711', 58, 512], ['pinctrl-rp1', 54, 571]] as const) {
     test(`${label} at base ${base}: 17 and ${base + 17} are offset 17; ${lines - 1} is the last BCM number`, () => {
-      const chip = SimChip.create({ lines, label, base, names: { 17: 'GPIO17' } });
+      const chip = createAtBase(base, lines, label, { 17: 'GPIO17' });
       try {
         assert.equal(chip.base(), base);
         const bcm = new Gpio(17, 'in');
         assert.equal(consumer(chip, 17), 'ioready/onoff');
         const global = new Gpio(base + 17, 'in');
-        chip.pull(17, 1);
+        pull(chip, 17, 1);
         assert.equal(bcm.readSync(), 1);
         assert.equal(global.readSync(), 1);
-        chip.pull(17, 0);
+        pull(chip, 17, 0);
         assert.equal(global.readSync(), 0);
         bcm.unexport();
         assert.equal(consumer(chip, 17), 'ioready/onoff', 'still held by the other Gpio of it');
@@ -57,11 +62,11 @@ describe('compat/onoff: numbers reach the Pi header chip by label', { skip }, ()
   }
 
   test('elsewhere: a global number maps through the chip whose base covers it; others are EINVAL', () => {
-    const chip = SimChip.create({ lines: 8, label: 'some-board' });
+    const chip = createChip({ lines: 8, label: 'some-board' });
     try {
       const base = chip.base();
       const g = new Gpio(base + 3, 'high');
-      assert.equal(chip.value(3), 1);
+      assert.equal(chip.getValue(3), 1);
       g.unexport();
       assert.throws(() => new Gpio(3, 'in'), { code: 'EINVAL', message: /no chip has GPIO 3/ });
     } finally {
@@ -74,7 +79,7 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
   let chip: SimChip;
   let base = 0;
   before(() => {
-    chip = SimChip.create({ lines: 8, label: 'pinctrl-bcm2711', base: 512 });
+    chip = createAtBase(512, 8, 'pinctrl-bcm2711');
     base = chip.base();
   });
   after(() => chip.remove());
@@ -83,37 +88,37 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
   test("outputs: 'out' starts at 0, 'high' at 1, 'low' at 0; writeSync(1) sets, any other value clears", () => {
     const out = new Gpio(1, 'out');
     assert.equal(out.direction(), 'out');
-    assert.equal(chip.value(1), 0);
+    assert.equal(chip.getValue(1), 0);
     out.writeSync(1);
-    assert.equal(chip.value(1), 1);
+    assert.equal(chip.getValue(1), 1);
     assert.equal(out.readSync(), 1);
     out.writeSync(5 as BinaryValue);
-    assert.equal(chip.value(1), 0, 'onoff writes 1 only for 1');
+    assert.equal(chip.getValue(1), 0, 'onoff writes 1 only for 1');
     out.setDirection('high');
-    assert.equal(chip.value(1), 1);
+    assert.equal(chip.getValue(1), 1);
     out.setDirection('low');
-    assert.equal(chip.value(1), 0);
+    assert.equal(chip.getValue(1), 0);
     out.unexport();
     const high = new Gpio(base + 2, 'high');
-    assert.equal(chip.value(2), 1);
+    assert.equal(chip.getValue(2), 1);
     high.unexport();
   });
 
   test('activeLow: values inverted, high/low are physical levels (as sysfs), setActiveLow keeps the level', () => {
     const al = new Gpio(3, 'high', { activeLow: true });
     assert.equal(al.activeLow(), true);
-    assert.equal(chip.value(3), 1, "'high' is the physical level");
+    assert.equal(chip.getValue(3), 1, "'high' is the physical level");
     assert.equal(al.readSync(), 0);
     al.writeSync(1);
-    assert.equal(chip.value(3), 0);
+    assert.equal(chip.getValue(3), 0);
     al.setActiveLow(false);
-    assert.equal(chip.value(3), 0, 'the level stays');
+    assert.equal(chip.getValue(3), 0, 'the level stays');
     assert.equal(al.readSync(), 0);
     al.unexport();
     const input = new Gpio(4, 'in', { activeLow: true });
-    chip.pull(4, 1);
+    pull(chip, 4, 1);
     assert.equal(input.readSync(), 0);
-    chip.pull(4, 0);
+    pull(chip, 4, 0);
     assert.equal(input.readSync(), 1);
     input.unexport();
   });
@@ -155,10 +160,10 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
   test('reconfigureDirection: false leaves an output in place (its value kept)', () => {
     const a = new Gpio(7, 'high');
     const b = new Gpio(7, 'out', { reconfigureDirection: false });
-    assert.equal(chip.value(7), 1);
+    assert.equal(chip.getValue(7), 1);
     assert.equal(b.readSync(), 1);
     const c = new Gpio(7, 'out');
-    assert.equal(chip.value(7), 0, 'reconfigured: out is 0');
+    assert.equal(chip.getValue(7), 0, 'reconfigured: out is 0');
     for (const g of [a, b, c]) g.unexport();
   });
 
@@ -170,7 +175,7 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
     assert.deepEqual(viaCallback, [null, 1]);
     const writeErr = await new Promise((resolve) => g.write(0, resolve));
     assert.equal(writeErr, null);
-    assert.equal(chip.value(1), 0);
+    assert.equal(chip.getValue(1), 0);
     g.unexport();
     await assert.rejects(g.read(), { code: 'EBADF' });
     const err = await new Promise<Error | null | undefined>((resolve) => g.write(1, resolve));
@@ -178,7 +183,7 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
   });
 
   test("watch: 'both' gives each edge's value in order; 'rising' and 'falling' only theirs; unwatch stops", async () => {
-    chip.pull(0, 0);
+    pull(chip, 0, 0);
     const button = new Gpio(0, 'in', 'both');
     const calls: Array<[unknown, number]> = [];
     const cb = (err: Error | null | undefined, value: BinaryValue): void => void calls.push([err, value]);
@@ -189,21 +194,21 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
     assert.deepEqual(calls, [[null, 1], [null, 0], [null, 1]]);
     button.setEdge('falling');
     await pullAndWait(chip, 0, 0, calls, 4);
-    chip.pull(0, 1);
+    pull(chip, 0, 1);
     button.setEdge('rising');
     await pullAndWait(chip, 0, 0, calls, 4);
     await pullAndWait(chip, 0, 1, calls, 5);
     assert.deepEqual(calls.slice(3), [[null, 0], [null, 1]]);
     button.unwatch(cb);
-    chip.pull(0, 0);
-    chip.pull(0, 1);
+    pull(chip, 0, 0);
+    pull(chip, 0, 1);
     await sleep(100);
     assert.equal(calls.length, 5, 'no callback once unwatched');
     button.unexport();
   });
 
   test('two Gpio objects of one line each get the callbacks; unwatchAll and unexport of one leave the other', async () => {
-    chip.pull(0, 0);
+    pull(chip, 0, 0);
     const a = new Gpio(0, 'in', 'both');
     const b = new Gpio(base, 'in', 'both');
     const got: string[] = [];
@@ -222,7 +227,7 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
   });
 
   test("debounceTimeout: a bouncing press and release give one callback each (onoff's debounce test)", async () => {
-    chip.pull(0, 0);
+    pull(chip, 0, 0);
     const button = new Gpio(0, 'in', 'both', { debounceTimeout: 20 });
     const values: number[] = [];
     button.watch((err, value) => {
@@ -231,7 +236,7 @@ describe('compat/onoff: values, directions, edges, callbacks', { skip }, () => {
     });
     // Nine edges in a row, without yielding: however loaded the machine, they come within the 20 ms.
     const bounce = (end: 0 | 1): void => {
-      for (let i = 0; i < 9; i++) chip.pull(0, i % 2 === 0 ? end : ((1 - end) as 0 | 1));
+      for (let i = 0; i < 9; i++) pull(chip, 0, i % 2 === 0 ? end : ((1 - end) as 0 | 1));
     };
     bounce(1);
     await until(() => values.length >= 1, 'the press');

@@ -9,9 +9,14 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openChip, requestLines } from '../../src/gpio/chip';
 import { failsafe, ROOT, sleep, TSX, until } from '../helpers';
-import { inVm, SimChip } from './sim-chip';
+import { createChip, simAvailable, type SimChip } from './gpiosim';
 
-const skip = inVm ? false : 'needs the VM (npm run test:gpio)';
+/** Drive an input as a button would: 1 pulls it up, 0 down. */
+function pull(chip: SimChip, offset: number, value: 0 | 1): void {
+  chip.setPull(offset, value === 1 ? 'pull-up' : 'pull-down');
+}
+
+const skip = simAvailable() ? false : 'needs the VM (npm run test:gpio)';
 const hasGpiod = spawnSync('sh', ['-c', 'command -v gpioinfo && command -v gpiomon && command -v gpioget']).status === 0;
 
 /** dist/ when it is newer than src/ (tsx under TCG costs seconds per start), else the sources through tsx. */
@@ -72,7 +77,7 @@ function edgeOf(chip: SimChip, offset: number): string {
 describe('parity: one onoff program, the real onoff (sysfs) and ioready/compat/onoff', { skip }, () => {
   let chip: SimChip;
   before(() => {
-    chip = SimChip.create({ lines: 8, label: 'parity-board' });
+    chip = createChip({ lines: 8, label: 'parity-board' });
   });
   after(() => chip.remove());
 
@@ -80,20 +85,20 @@ describe('parity: one onoff program, the real onoff (sysfs) and ioready/compat/o
   async function run(module: string, node: string[]): Promise<{ lines: string[]; led: number[] }> {
     const base = chip.base();
     const [button, led] = [2, 5];
-    chip.pull(button, 0);
+    pull(chip, button, 0);
     const p = new Child(process.execPath, [...node, path.join(__dirname, 'fixtures', 'button-led.cjs'), module, String(base + button), String(base + led)]);
     await p.until(/^ready/m, 60000);
     const leds: number[] = [];
     const steps: Array<Array<0 | 1>> = [[1, 0, 1], [0, 1, 0], [1], [0]]; // bouncing press and release, then clean ones
     for (const [i, step] of steps.entries()) {
       for (const v of step) {
-        chip.pull(button, v);
+        pull(chip, button, v);
         await sleep(2);
       }
       // Edges >= ~100 ms apart: sysfs merges closer ones.
       await p.until(new RegExp(`(^button .*\\n){${i + 1}}`, 'm'));
       await sleep(150);
-      leds.push(chip.value(led));
+      leds.push(chip.getValue(led));
     }
     p.proc.kill('SIGTERM');
     assert.equal(await p.exit(), 0, p.err);
@@ -118,7 +123,7 @@ describe('parity: ioready gpio and libgpiod 1.6 tools (gpioinfo, gpiomon, gpioge
   const cli = built(path.join('cli', 'main.js'), path.join('cli', 'main.ts'));
   const ioready = (args: string[]): Child => new Child(process.execPath, [...cli.node, cli.file, 'gpio', ...args]);
   before(() => {
-    chip = SimChip.create({ lines: 6, label: 'parity-cli', names: { 0: 'BUTTON', 3: 'GPIO17', 4: 'LED' } });
+    chip = createChip({ lines: 6, label: 'parity-cli', names: { 0: 'BUTTON', 3: 'GPIO17', 4: 'LED' } });
   });
   after(() => chip.remove());
 
@@ -159,7 +164,7 @@ describe('parity: ioready gpio and libgpiod 1.6 tools (gpioinfo, gpiomon, gpioge
     await until(() => edgeOf(chip, offset) !== 'none', 'edge detection on', 1000).catch(() => {});
     await sleep(200);
     for (const v of pulls) {
-      chip.pull(offset, v);
+      pull(chip, offset, v);
       await sleep(20);
     }
     assert.equal(await child.exit(), 0, child.err);
@@ -178,23 +183,23 @@ describe('parity: ioready gpio and libgpiod 1.6 tools (gpioinfo, gpiomon, gpioge
       return `${m[1]} ${m[3]}`;
     };
     const pulls: Array<0 | 1> = [1, 0, 1, 0, 1, 0];
-    chip.pull(3, 0);
+    pull(chip, 3, 0);
     const theirs = await monitor(new Child('gpiomon', ['-b', '-n', '4', chip.name, '3']), gpiomonLine, 3, pulls);
-    chip.pull(3, 0);
+    pull(chip, 3, 0);
     const ours = await monitor(ioready(['mon', '-n', '4', '--chip', chip.name, '3']), oursLine, 3, pulls);
     assert.deepEqual(theirs, ['rising 3', 'falling 3', 'rising 3', 'falling 3']);
     assert.deepEqual(ours, theirs);
-    chip.pull(3, 0);
+    pull(chip, 3, 0);
     const theirsRising = await monitor(new Child('gpiomon', ['-b', '-r', '-n', '2', chip.name, '3']), gpiomonLine, 3, pulls);
-    chip.pull(3, 0);
+    pull(chip, 3, 0);
     const oursRising = await monitor(ioready(['mon', '--edge', 'rising', '-n', '2', '--chip', chip.name, 'GPIO17']), oursLine, 3, pulls);
     assert.deepEqual(oursRising, theirsRising);
     assert.deepEqual(oursRising, ['rising 3', 'rising 3']);
   });
 
   test('get: the same values as gpioget, by offset and by name', async () => {
-    chip.pull(0, 1);
-    chip.pull(3, 0);
+    pull(chip, 0, 1);
+    pull(chip, 3, 0);
     const theirs = spawnSync('gpioget', [chip.name, '0', '3'], { encoding: 'utf8' });
     assert.equal(theirs.status, 0, theirs.stderr);
     const byOffset = ioready(['get', '--chip', chip.name, '0', '3']);
@@ -212,25 +217,25 @@ describe('ioready gpio on simulated chips: set holds until Ctrl-C, mon --bias, e
   const cli = built(path.join('cli', 'main.js'), path.join('cli', 'main.ts'));
   const ioready = (args: string[]): Child => new Child(process.execPath, [...cli.node, cli.file, 'gpio', ...args]);
   before(() => {
-    chip = SimChip.create({ lines: 4, label: 'cli-board', names: { 1: 'GPIO17', 2: 'LED' } });
+    chip = createChip({ lines: 4, label: 'cli-board', names: { 1: 'GPIO17', 2: 'LED' } });
   });
   after(() => chip.remove());
 
   test('set LINE=VALUE drives the lines until SIGINT, then exits 0 and lets go', async () => {
     const p = ioready(['set', '--chip', chip.name, 'LED=1', '3=0']);
-    await until(() => used(chip, 2) && chip.value(2) === 1, 'LED driven high', 30000);
-    assert.equal(chip.value(3), 0);
+    await until(() => used(chip, 2) && chip.getValue(2) === 1, 'LED driven high', 30000);
+    assert.equal(chip.getValue(3), 0);
     p.proc.kill('SIGINT');
     assert.equal(await p.exit(), 0, p.err);
     assert.ok(!used(chip, 2) && !used(chip, 3), 'released');
   });
 
   test("mon --bias pull-up GPIO17: the bias is applied, an edge is printed, Ctrl-C exits 0", async () => {
-    chip.pull(1, 0);
+    pull(chip, 1, 0);
     const p = ioready(['mon', '--bias', 'pull-up', 'GPIO17']);
     await until(() => used(chip, 1), 'the line requested', 30000);
-    await until(() => chip.value(1) === 1, 'pulled up by the request');
-    chip.pull(1, 0);
+    await until(() => chip.getValue(1) === 1, 'pulled up by the request');
+    pull(chip, 1, 0);
     await p.until(/ falling gpiochip\d+ 1 "GPIO17"\n/);
     p.proc.kill('SIGINT');
     assert.equal(await p.exit(), 0, p.err);
