@@ -383,12 +383,17 @@ async function mon(o: GpioOptions, log: Logger): Promise<number> {
     let last = 0;
     try {
       for await (const ev of r.edgeEvents({ signal: abort.signal })) {
+        // Events already read in one batch still come after the abort: not past N.
+        if (abort.signal.aborted || (o.numEvents > 0 && seen >= o.numEvents)) break;
         if (last !== 0 && ev.seqno > last + 1) {
           log.warning(`${chipName}: ${ev.seqno - last - 1} event(s) lost: the kernel's buffer was full`);
         }
         last = ev.seqno;
         out.push(Buffer.from(formatEvent(ev, chipName, names)));
-        if (o.numEvents > 0 && ++seen >= o.numEvents) abort.abort();
+        if (o.numEvents > 0 && ++seen >= o.numEvents) {
+          abort.abort();
+          break;
+        }
       }
     } catch (err) {
       if (abort.signal.aborted) return;
