@@ -220,21 +220,21 @@ const watchedFds = new Map<number, Line>();
 function onReadable(fd: number): void {
   const line = watchedFds.get(fd);
   if (line === undefined) return;
-  for (;;) {
-    let events;
-    try {
-      events = line.request.readEdgeEvents();
-    } catch (err) {
-      // The chip went away (ENODEV): tell the listeners once and stop watching it.
-      stopWatching(line);
-      for (const h of [...line.handles.values()]) h.deliver(err as Error, undefined);
-      return;
-    }
-    if (events === null) return;
-    for (const ev of events) {
-      const value: BinaryValue = ev.type === 'rising' ? HIGH : LOW;
-      for (const h of line.handles.values()) h.deliver(null, value);
-    }
+  // One read per wake-up: it takes every queued edge (up to the queue's 1,024), and
+  // epoll, level-triggered, calls again if more came meanwhile.
+  let events;
+  try {
+    events = line.request.readEdgeEvents();
+  } catch (err) {
+    // The chip went away (ENODEV): tell the listeners once and stop watching it.
+    stopWatching(line);
+    for (const h of [...line.handles.values()]) h.deliver(err as Error, undefined);
+    return;
+  }
+  if (events === null) return;
+  for (const ev of events) {
+    const value: BinaryValue = ev.type === 'rising' ? HIGH : LOW;
+    for (const h of line.handles.values()) h.deliver(null, value);
   }
 }
 
