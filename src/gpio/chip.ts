@@ -248,8 +248,9 @@ export function findLine(name: string): FoundLine | null {
       throw err;
     }
     try {
-      const offset = chip.lineOffsetOrNull(name);
-      if (offset !== null) return { chip: path, offset };
+      return { chip: path, offset: chip.lineOffset(name) };
+    } catch (err) {
+      if ((err as SystemError).code !== 'ENOENT') throw err;
     } finally {
       chip.close();
     }
@@ -267,11 +268,11 @@ export function findLine(name: string): FoundLine | null {
  *   holds a line, EINVAL for an offset beyond the chip's lines, EACCES, ...
  */
 export function requestLines(chip: string | Chip, config: RequestConfig): LineRequest {
-  const checked = checkConfig(config);
+  checkConfig(config); // before the chip is opened
   if (chip instanceof Chip) return chip.requestLines(config);
   const c = openChip(chip);
   try {
-    return c.requestChecked(checked);
+    return c.requestLines(config);
   } finally {
     c.close();
   }
@@ -347,22 +348,12 @@ export class Chip implements Disposable {
     return this.#offsetOf(name);
   }
 
-  /** @internal lineOffset() without the ENOENT: null. */
-  lineOffsetOrNull(name: string): number | null {
-    return this.#nameMap().get(name) ?? null;
-  }
-
   /**
    * Request lines of this chip (see `requestLines`).
    * @throws as `requestLines`; ERR_IOREADY_CLOSED once closed
    */
   requestLines(config: RequestConfig): LineRequest {
     const checked = checkConfig(config);
-    return this.requestChecked(checked);
-  }
-
-  /** @internal */
-  requestChecked(checked: ReturnType<typeof checkConfig>): LineRequest {
     const fd = this.#open();
     return createRequest(
       {

@@ -41,10 +41,11 @@ function hungUp(fd: number): boolean {
 const HANGUP_CHECK_MS = 1000;
 
 /**
- * An inotify fd watching the device's directory for deletions, or -1. Kernels
- * before 6.5 do not wake an fd's waiters when its chip goes away (poll() then
- * reports EPOLLERR|EPOLLHUP, but nothing makes an epoll look again): the
- * device node's removal from /dev is the wake-up.
+ * An inotify fd watching the device's directory for deletions, or -1. Some
+ * kernels (6.1 among them) do not wake an fd's waiters when its chip goes away:
+ * a poll() made afterwards reports EPOLLERR|EPOLLHUP, but nothing makes a
+ * waiting epoll look again. The device node's removal from /dev is the wake-up
+ * (without a watch, a waiting iterator looks every HANGUP_CHECK_MS).
  */
 function removalWatch(device: string): number {
   let ino = -1;

@@ -5,14 +5,15 @@ import assert from 'node:assert/strict';
 
 import { Chip, findLine, gpioChips, openChip, requestLines } from '../../src/index';
 import { fdLeakCheck } from '../helpers';
-import { hasSim, SimChip } from './sim';
+import { createChip, simAvailable } from './gpiosim';
 
-const skip = !hasSim && 'needs gpio-sim (run in the VM: scripts/vm-run.sh)';
+const HAS_SIM = simAvailable();
+const skip = !HAS_SIM && 'needs gpio-sim (run in the VM: npm run test:gpio)';
 const leakCheckAtEnd = fdLeakCheck();
 
 describe('GPIO chips', { skip }, () => {
-  const a = hasSim ? new SimChip({ label: 'ioready-chip-a', lines: 8, names: { 0: 'A0', 3: 'SHARED', 5: 'LED_A' } }) : null!;
-  const b = hasSim ? new SimChip({ label: 'ioready-chip-b', lines: 4, names: { 1: 'SHARED', 2: 'ONLY_B' } }) : null!;
+  const a = HAS_SIM ? createChip({ label: 'ioready-chip-a', lines: 8, names: { 0: 'A0', 3: 'SHARED', 5: 'LED_A' } }) : null!;
+  const b = HAS_SIM ? createChip({ label: 'ioready-chip-b', lines: 4, names: { 1: 'SHARED', 2: 'ONLY_B' } }) : null!;
   after(() => {
     a?.remove();
     b?.remove();
@@ -150,7 +151,7 @@ describe('GPIO chips', { skip }, () => {
     try {
       assert.equal(req.getValue(6), 1);
       req.setValue(6, 0);
-      assert.equal(a.value(6), 0);
+      assert.equal(a.getValue(6), 0);
     } finally {
       req.release();
     }

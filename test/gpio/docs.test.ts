@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { failsafe, ROOT, TSX, until } from '../helpers';
-import { hasSim, SimChip } from './sim';
+import { createChip, simAvailable } from './gpiosim';
 
-const skip = !hasSim && 'needs gpio-sim (run in the VM: scripts/vm-run.sh)';
+const HAS_SIM = simAvailable();
+const skip = !HAS_SIM && 'needs gpio-sim (run in the VM: npm run test:gpio)';
 
 /** The `ts vm` blocks of a Markdown file, each with the `text output` block after it. */
 function vmBlocks(file: string): Array<{ line: number; code: string; output: string }> {
@@ -24,7 +25,7 @@ describe('docs/gpio.md: the button and the LED', { skip }, () => {
   const blocks = vmBlocks('docs/gpio.md');
   // A Pi 4's header chip: 58 lines, GPIO0..GPIO27 at offsets 0..27.
   const names = Object.fromEntries(Array.from({ length: 28 }, (_, i) => [i, `GPIO${i}`]));
-  const sim = hasSim ? new SimChip({ label: 'pinctrl-bcm2711', lines: 58, names }) : null!;
+  const sim = HAS_SIM ? createChip({ label: 'pinctrl-bcm2711', lines: 58, names }) : null!;
   after(() => sim?.remove());
 
   it('has one such block', () => {
@@ -49,12 +50,12 @@ describe('docs/gpio.md: the button and the LED', { skip }, () => {
         const killer = setTimeout(() => child.kill('SIGKILL'), failsafe(120000));
         try {
           await until(() => stdout.includes('press the button') || child.exitCode !== null, 'the program to start', 100000);
-          assert.equal(sim.value(17), 1, "the request's pull-up holds the button's line high");
+          assert.equal(sim.getValue(17), 1, "the request's pull-up holds the button's line high");
           for (let i = 0; i < 3; i++) {
-            sim.pull(17, 'pull-down'); // pressed: to ground
-            await until(() => sim.value(27) === 1, `the LED on after press ${i + 1}`);
-            sim.pull(17, 'pull-up'); // released
-            await until(() => sim.value(27) === 0 || child.exitCode !== null, `the LED off after release ${i + 1}`);
+            sim.setPull(17, 'pull-down'); // pressed: to ground
+            await until(() => sim.getValue(27) === 1, `the LED on after press ${i + 1}`);
+            sim.setPull(17, 'pull-up'); // released
+            await until(() => sim.getValue(27) === 0 || child.exitCode !== null, `the LED off after release ${i + 1}`);
           }
           const code = await exited;
           assert.equal(stderr, '');
