@@ -17,9 +17,9 @@ while read -r m; do
   insmod "/lib/modules/$m.ko" 2>/dev/console || say "insmod $m failed"
 done </lib/modules/order
 
-p9=trans=virtio,version=9p2000.L,msize=262144
-mount -t 9p -o "$p9" vmrun /vmrun || fail "cannot mount the run share"
+mount -t 9p -o trans=virtio,version=9p2000.L vmrun /vmrun || fail "cannot mount the run share"
 . /vmrun/config
+p9=trans=virtio,version=9p2000.L,msize=${MSIZE:-262144}
 mount -t 9p -o "$p9,ro,cache=loose" hostroot /newroot || fail "cannot mount the host's /"
 r=/newroot
 mount -t proc proc $r/proc

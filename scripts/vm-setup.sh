@@ -22,7 +22,7 @@ CACHE=${IOREADY_VM_CACHE:-$repo/.cache/vm}
 force=0
 [ "${1:-}" = --force ] && force=1
 
-log() { printf 'vm-setup: %s\n' "$*" >&2; }
+log() { printf 'vm-setup: %s%s\n' "${started:+[+$(($(date +%s) - started)) s] }" "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 # The key of a finished cache: what builds it.
@@ -99,14 +99,37 @@ fi
 
 # 3. Extract the image, headers and kbuild (one tree: the headers' relative symlinks to
 #    kbuild's scripts resolve inside it), and the three sources gpio-sim needs.
-work="$CACHE/work-$key"
+# The work tree (~90 MB, ~17,000 files) goes in RAM when there is room: on a busy disk,
+# writing and deleting it took longer than all the rest.
+shm=/dev/shm
+if [ -w "$shm" ] && [ "$(df -Pk "$shm" | awk 'NR == 2 { print $4 }')" -gt 1048576 ]; then
+  work=$(mktemp -d "$shm/ioready-vm-setup.XXXXXX")
+else
+  work="$CACHE/work-$key"
+fi
+trap 'rm -rf "$work"' EXIT
 rm -rf "$work" && mkdir -p "$work/root" "$work/src" "$work/gpio-sim"
 log "extracting"
-for p in "${pkgs[@]:0:4}"; do dpkg-deb -x "$debs/${p}_${version//:/%3a}"_*.deb "$work/root"; done
-dpkg-deb --fsys-tarfile "$debs/linux-source-6.1_${version//:/%3a}"_all.deb \
-  | tar -xO ./usr/src/linux-source-6.1.tar.xz | xz -dc -T0 \
-  | tar -x -C "$work/src" --strip-components=1 --wildcards \
-    '*/drivers/gpio/gpio-sim.c' '*/drivers/gpio/gpiolib.h' '*/kernel/irq/irq_sim.c' '*/scripts/extract-vmlinux'
+# The four source files, from the 1.4 GB source tarball (xz: ~20 s to read through), kept
+# with the downloads; meanwhile, the rest.
+src="$debs/src-$version"
+if [ ! -f "$src/.done" ]; then
+  (rm -rf "$src" && mkdir -p "$src" \
+    && dpkg-deb --fsys-tarfile "$debs/linux-source-6.1_${version//:/%3a}"_all.deb \
+    | tar -xO ./usr/src/linux-source-6.1.tar.xz | xz -dc -T0 \
+    | tar -x -C "$src" --strip-components=1 --wildcards \
+      '*/drivers/gpio/gpio-sim.c' '*/drivers/gpio/gpiolib.h' '*/kernel/irq/irq_sim.c' '*/scripts/extract-vmlinux' \
+    && touch "$src/.done") &
+  srcjob=$!
+fi
+for p in "${pkgs[@]:1:3}"; do dpkg-deb -x "$debs/${p}_${version//:/%3a}"_*.deb "$work/root"; done
+# Of the image (~400 MB of modules), the kernel and the module directories used here.
+dpkg-deb --fsys-tarfile "$debs/${pkgs[0]}_${version//:/%3a}"_*.deb | tar -x -C "$work/root" --wildcards \
+  './boot/*' './lib/modules/*/modules.*' './lib/modules/*/kernel/drivers/virtio/*' \
+  './lib/modules/*/kernel/drivers/char/*' './lib/modules/*/kernel/fs/*' './lib/modules/*/kernel/net/9p/*' \
+  './lib/modules/*/kernel/drivers/input/*' './lib/modules/*/kernel/drivers/hid/*' './lib/modules/*/kernel/lib/*'
+[ -n "${srcjob:-}" ] && { wait "$srcjob" || die "cannot extract the sources from linux-source-6.1"; }
+rm -rf "$work/src" && cp -r "$src" "$work/src"
 modules="$work/root/lib/modules/$kver"
 [ -d "$modules/kernel" ] || die "no modules in linux-image-$kver-unsigned"
 
@@ -144,7 +167,7 @@ ln -s busybox "$ird/bin/sh"
 cp "$here/vm-init.sh" "$ird/init" && chmod 755 "$ird/init"
 declare -A path_of=()
 while IFS= read -r -d '' f; do
-  n=$(basename "$f" .ko); path_of[${n//-/_}]=$f
+  n=${f##*/} && n=${n%.ko} && path_of[${n//-/_}]=$f # (no fork per module: there are ~4000)
 done < <(find "$modules/kernel" -name '*.ko' -print0)
 path_of[gpio_sim]="$work/gpio-sim/gpio-sim.ko"
 declare -A added=()
@@ -155,7 +178,7 @@ add() { # depth-first: dependencies first
   f=${path_of[$n]:-}
   if [ -z "$f" ]; then
     grep -q "/${1//_/[-_]}.ko$" "$modules/modules.builtin" 2>/dev/null && return 0
-    die "module $1: not in the kernel package and not built in"
+    die "module $1: not found (in the directories extracted from the image above) and not built in"
   fi
   added[$n]=1
   deps=$(tr '\0' '\n' <"$f" | sed -n 's/^depends=//p' | head -1)
@@ -173,7 +196,6 @@ rm -rf "$new" && mkdir -p "$new"
 mv "$work/vmlinux" "$work/initramfs.cpio" "$new/"
 cp "$work/root/boot/config-$kver" "$new/config"
 cp "$work/gpio-sim/gpio-sim.ko" "$new/gpio-sim.ko"
-rm -rf "$work"
 {
   echo "key=$key"
   echo "kernel=$kver"
