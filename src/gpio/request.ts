@@ -213,9 +213,9 @@ export class LineRequest implements Disposable {
     return this.#fd;
   }
 
-  /** The requested lines' offsets, in the order they were requested. */
-  get offsets(): readonly number[] {
-    return this.#offsets;
+  /** The requested lines' offsets, in the order they were requested (a copy). */
+  get offsets(): number[] {
+    return [...this.#offsets];
   }
 
   /** The path of the chip the lines belong to ('/dev/gpiochip0'). */
