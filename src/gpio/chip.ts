@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 
 import { close as closeFd } from '../fd/fd';
-import { type Epoll } from '../readiness/epoll';
 import { check, checkAgain, closedError, errnoError, invalidArgType, invalidArgValue, type SystemError } from '../internal/errors';
 import { native } from '../internal/binding';
 import { writeU32 } from '../internal/bytes';
 import { aliasDispose, DISPOSE } from '../internal/dispose';
-import { iteratorSignal, records, waitReadable, type EventIteratorOptions } from './events';
+import { iteratorSignal, records, waitReadable, type Closable, type EventIteratorOptions } from './events';
 import { checkConfig, createRequest, lineKey, LineRequest, noSuchLine, type Line, type RequestConfig } from './request';
 import { namesOf, type Bias, type Drive, type Edge, type EventClock } from './settings';
 import {
@@ -290,7 +289,7 @@ export class Chip implements Disposable {
   #names: Map<string, number> | null = null;
   #lineNames: string[] | null = null;
   readonly #query = Buffer.alloc(LAYOUT.SIZEOF_gpio_v2_line_info);
-  readonly #iterators = new Set<Epoll>();
+  readonly #iterators = new Set<Closable>();
 
   /** @internal Made by `openChip()` only. */
   constructor(token: symbol, fd: number, path: string, info: RawChipInfo) {
@@ -433,9 +432,10 @@ export class Chip implements Disposable {
           return chip.#fd;
         },
         device: this.#path,
+        batch: infoScratch.length / INFO_CHANGED_SIZE,
         read: () => this.readInfoEvents(),
-        track: (ep) => this.#iterators.add(ep),
-        untrack: (ep) => this.#iterators.delete(ep),
+        track: (it) => this.#iterators.add(it),
+        untrack: (it) => this.#iterators.delete(it),
       },
       signal,
     );
@@ -447,7 +447,7 @@ export class Chip implements Disposable {
     if (fd < 0) return;
     this.#fd = -1;
     registry.unregister(this);
-    for (const ep of this.#iterators) ep.close();
+    for (const it of this.#iterators) it.close();
     this.#iterators.clear();
     closeFd(fd);
   }

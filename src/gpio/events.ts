@@ -65,6 +65,11 @@ export interface EventIteratorOptions {
   signal?: AbortSignal;
 }
 
+/** A running iteration, as its source sees it: closing the source closes it (and ends it). */
+export interface Closable {
+  close(): void;
+}
+
 /** What an iterator needs from the object whose fd it reads. */
 export interface RecordSource<T> {
   /** The fd, or -1 once closed. */
@@ -73,9 +78,11 @@ export interface RecordSource<T> {
   read(): T[] | null;
   /** The device path ('/dev/gpiochip0'): its removal from /dev ends the iteration. */
   readonly device: string;
-  /** Keep `ep` to close it when the source closes (that ends the iteration). */
-  track(ep: Epoll): void;
-  untrack(ep: Epoll): void;
+  /** The most records one read() returns: a read that returns fewer emptied the kernel's buffer. */
+  readonly batch: number;
+  /** Keep `it` to close it when the source closes (that ends the iteration). */
+  track(it: Closable): void;
+  untrack(it: Closable): void;
 }
 
 /** The signal of an iterator's options, checked. */
@@ -87,42 +94,53 @@ export function iteratorSignal(options: unknown): AbortSignal | undefined {
 
 /**
  * The records of `src` as they come, from the event loop: the fd is watched
- * (an Epoll of the iterator's own) only while nothing is pending. Ends when
- * the source closes; throws an AbortError when `signal` aborts, and the
- * read's error (ENODEV) when the chip goes away (the fd reports
- * EPOLLERR|EPOLLHUP forever then, so the iterator must not wait again).
+ * (an Epoll of the iterator's own, level-triggered) only while a `next()`
+ * waits. After a short read (fewer records than a read can take, so the
+ * kernel's buffer was empty) the iterator waits at once instead of reading
+ * again to hear EAGAIN: one read per wake-up. Ends when the source closes;
+ * throws an AbortError when `signal` aborts, and the read's error (ENODEV)
+ * when the chip goes away (the fd then reports EPOLLERR|EPOLLHUP, and the
+ * iterator does not wait again).
  */
 export async function* records<T>(src: RecordSource<T>, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
   if (src.fd < 0) return;
   const ep = new Epoll();
   src.track(ep);
   const ino = removalWatch(src.device);
+  const fd = src.fd;
+  const options = signal === undefined ? undefined : { signal };
+  const timeout = ino >= 0 ? undefined : HANGUP_CHECK_MS;
   try {
-    ep.register(src.fd, EPOLLIN);
+    ep.register(fd, EPOLLIN);
     if (ino >= 0) ep.register(ino, EPOLLIN);
+    let short = false;
     for (;;) {
       if (signal?.aborted) throw abortError(signal.reason);
       if (src.fd < 0) return;
-      const batch = src.read();
-      if (batch !== null) {
-        for (const r of batch) yield r;
-        continue;
+      if (!short) {
+        const batch = src.read();
+        if (batch !== null) {
+          short = batch.length < src.batch;
+          for (const r of batch) yield r;
+          continue;
+        }
       }
+      short = false;
       let ready;
       try {
-        ready = await ep.wait(ino >= 0 ? undefined : HANGUP_CHECK_MS, signal === undefined ? undefined : { signal });
+        ready = await ep.wait(timeout, options);
       } catch (err) {
         if ((err as { code?: unknown }).code === 'ERR_IOREADY_CLOSED') return; // the source closed
         throw err;
       }
       if (src.fd < 0) return;
       let events = 0;
-      for (const [fd, e] of ready) {
-        if (fd === src.fd) events |= e;
-        else if (fd === ino) while (inotifyRead(ino) !== null); // a deletion in /dev: check below
+      for (const [which, e] of ready) {
+        if (which === fd) events |= e;
+        else if (which === ino) while (inotifyRead(ino) !== null); // a deletion in /dev: look below
       }
       if (events & EPOLLIN) continue;
-      if (events & (EPOLLERR | EPOLLHUP) || hungUp(src.fd)) {
+      if (events & (EPOLLERR | EPOLLHUP) || hungUp(fd)) {
         // The read says what happened (ENODEV); if it does not, say it here.
         const after = src.read();
         if (after === null) throw errnoError(ENODEV, 'read');

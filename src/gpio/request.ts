@@ -6,12 +6,11 @@
 import { constants as osConstants } from 'node:os';
 
 import { close as closeFd, setBlocking } from '../fd/fd';
-import { type Epoll } from '../readiness/epoll';
 import { check, checkAgain, closedError, errnoError, invalidArgType, invalidArgValue, outOfRange } from '../internal/errors';
 import { native } from '../internal/binding';
 import { aliasDispose, DISPOSE } from '../internal/dispose';
 import { validateInt } from '../internal/validate';
-import { iteratorSignal, records, waitReadable, type EventIteratorOptions } from './events';
+import { iteratorSignal, records, waitReadable, type Closable, type EventIteratorOptions } from './events';
 import { groupConfig, resolveSettings, type LineSettings, type Resolved } from './settings';
 import {
   bitAt,
@@ -132,7 +131,8 @@ const registry = new FinalizationRegistry<number>((fd) => {
 });
 
 /** Scratch for reads of edge events: the kernel's largest buffer (1024 events) in one read. */
-const eventScratch = Buffer.alloc(LINES_MAX * 16 * EVENT_SIZE);
+const READ_MAX = LINES_MAX * 16;
+const eventScratch = Buffer.alloc(READ_MAX * EVENT_SIZE);
 
 /** Make a request (GPIO_V2_GET_LINE_IOCTL) on an open chip. */
 export function createRequest(chip: ChipAccess, config: CheckedConfig): LineRequest {
@@ -187,7 +187,7 @@ export class LineRequest implements Disposable {
   /** A gpio_v2_line_values with every line in its mask, for getValue(s). */
   readonly #all = Buffer.alloc(LAYOUT.SIZEOF_gpio_v2_line_values);
   readonly #values = Buffer.alloc(LAYOUT.SIZEOF_gpio_v2_line_values);
-  readonly #iterators = new Set<Epoll>();
+  readonly #iterators = new Set<Closable>();
   #lastSeqno = 0;
   #lost = 0;
 
@@ -213,9 +213,9 @@ export class LineRequest implements Disposable {
     return this.#fd;
   }
 
-  /** The requested lines' offsets, in the order they were requested. */
-  get offsets(): readonly number[] {
-    return this.#offsets;
+  /** The requested lines' offsets, in the order they were requested (a copy). */
+  get offsets(): number[] {
+    return [...this.#offsets];
   }
 
   /** The path of the chip the lines belong to ('/dev/gpiochip0'). */
@@ -376,9 +376,10 @@ export class LineRequest implements Disposable {
           return req.#fd; // live: -1 once released
         },
         device: this.#chip,
+        batch: READ_MAX,
         read: () => this.readEdgeEvents(),
-        track: (ep) => this.#iterators.add(ep),
-        untrack: (ep) => this.#iterators.delete(ep),
+        track: (it) => this.#iterators.add(it),
+        untrack: (it) => this.#iterators.delete(it),
       },
       signal,
     );
@@ -390,7 +391,7 @@ export class LineRequest implements Disposable {
     if (fd < 0) return;
     this.#fd = -1;
     registry.unregister(this);
-    for (const ep of this.#iterators) ep.close();
+    for (const it of this.#iterators) it.close();
     this.#iterators.clear();
     closeFd(fd);
   }
