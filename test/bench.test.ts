@@ -80,10 +80,10 @@ test('bench: a bad command line is a usage error, before any child runs', () => 
   const r = bench('--peers', 'ioready-start,nonesuch', '--out', out);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown peer 'nonesuch'/);
-  assert.match(r.stderr, /usage: npm run bench:pipes/);
+  assert.match(r.stderr, /usage: npm run bench -- pipes/);
   const r2 = bench('--reps', '0');
   assert.equal(r2.status, 2);
-  assert.match(r2.stderr, /--reps wants a positive integer/);
+  assert.match(r2.stderr, /--reps wants an integer >= 1, not '0'/);
 });
 
 // The command line of `npm run bench` (bench/all.ts): help, unknown options, parts by
@@ -139,7 +139,7 @@ test('bench: an unknown part or option is a usage error (exit 2) before anything
   // Options reach the part named, which refuses what it does not know.
   const pipes = benchAll('pipes', '--quick', '--bogus');
   assert.equal(pipes.status, 2, pipes.stderr);
-  assert.match(pipes.stderr, /^bench: unknown option --bogus\nusage: npm run bench:pipes/m);
+  assert.match(pipes.stderr, /^bench: unknown option --bogus\nusage: npm run bench -- pipes/m);
   const serve = benchAll('serve', '--reps', 'x');
   assert.equal(serve.status, 2, serve.stderr);
   assert.match(serve.stderr, /^bench serve: --reps wants an integer >= 0, not 'x'\nusage: npm run bench -- serve/m);
