@@ -5,7 +5,7 @@
 #    from the tarball's prebuilds/ (no build/ directory appears);
 #  - the runtime smoke suite (test/runtimes/smoke.mjs) passes against the
 #    installed package: poll() and start() on a pipe, wait(), events(), compat;
-#  - require('ioready/compat/epoll') works from CommonJS;
+#  - require('ioready/compat/epoll') and require('ioready/compat/onoff') work from CommonJS;
 #  - a small TypeScript consumer type-checks (tsc --noEmit) against the
 #    installed types, as CommonJS (node10 resolution) and as ESM (nodenext).
 #
@@ -46,6 +46,9 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const cjs = require('ioready');
 const { Epoll: CompatEpoll } = require('ioready/compat/epoll');
+const { Gpio } = require('ioready/compat/onoff');
+assert.equal(Gpio.HIGH, 1);
+assert.equal(typeof Gpio.accessible, 'boolean');
 const loaded = require('node-gyp-build').resolve(path.dirname(require.resolve('ioready/package.json')));
 assert.match(loaded, /\/node_modules\/ioready\/prebuilds\/linux-x64\/[^/]+\.node$/, 'addon from prebuilds/');
 import('ioready').then((esm) => {
@@ -110,6 +113,7 @@ echo "== TypeScript consumers (tsc --noEmit)"
 cat >consumer.ts <<'EOF'
 import { Epoll, EPOLLIN, EPOLLOUT, eventNames, pipe, read, write, close, type EpollEvent, type FdLike } from 'ioready';
 import { Epoll as CompatEpoll } from 'ioready/compat/epoll';
+import { Gpio, type BinaryValue, type ValueCallback } from 'ioready/compat/onoff';
 
 const ep: Epoll = new Epoll({ cloexec: true });
 const [r, w]: [number, number] = pipe();
@@ -124,6 +128,8 @@ const next: Promise<EpollEvent[]> = ep.wait(10, { signal: AbortSignal.timeout(10
 const poller = new CompatEpoll((err: Error | null, fd: number, events: number) => void [err, fd, events]);
 poller.add(r, CompatEpoll.EPOLLIN | CompatEpoll.EPOLLONESHOT).modify(r, CompatEpoll.EPOLLPRI).remove(r);
 const nothing: null = poller.close();
+const onEdge: ValueCallback = (err: Error | null | undefined, value: BinaryValue) => void [err, value];
+if (Gpio.accessible) new Gpio(17, 'in', 'both', { debounceTimeout: 10 }).watch(onEdge);
 // @ts-expect-error register() takes an FdLike, not a string
 ep.register('0');
 ep.close();

@@ -65,6 +65,14 @@ describe('package shape', () => {
     assert.throws(() => require.resolve('ioready/dist/epoll.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
   });
 
+  test("require('ioready/compat/onoff') and import() of it give onoff's Gpio from dist/", async () => {
+    assert.equal(require.resolve('ioready/compat/onoff'), path.join(DIST, 'compat', 'onoff.js'));
+    assert.ok(fs.existsSync(path.join(DIST, 'compat', 'onoff.d.ts')), 'its types are built');
+    const viaRequire = require('ioready/compat/onoff') as typeof import('../src/compat/onoff');
+    const viaImport = (await import('ioready/compat/onoff' as string)) as typeof import('../src/compat/onoff');
+    assert.equal(viaImport.Gpio, viaRequire.Gpio);
+  });
+
   test('package.json: files ship dist, sources and prebuilds; scripts for the slow checks exist', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       files: string[];
@@ -219,6 +227,37 @@ describe("compat/epoll: fivdi's Epoll", () => {
     const res = await runNode(['-e', liveness("p.add(r, Epoll.EPOLLIN); setTimeout(() => { console.log('alive'); process.exit(0); }, 300).unref();")], { timeoutMs: 10000 });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout.trim(), 'alive');
+  });
+});
+
+describe("compat/onoff: onoff's Gpio (the kernel parts run in the VM: test/gpio/)", () => {
+  type Onoff = typeof import('../src/compat/onoff');
+  const ours = require(path.join(DIST, 'compat', 'onoff.js')) as Onoff;
+  // The real onoff (a devDependency) loads without GPIO: its epoll addon only.
+  const theirs = require('onoff') as Onoff;
+
+  test("the same class shape as onoff's: methods, statics HIGH/LOW read-only, accessible", () => {
+    const names = (o: object): string[] => Object.getOwnPropertyNames(o).filter((n) => n !== 'constructor').sort();
+    assert.deepEqual(names(ours.Gpio.prototype), names(theirs.Gpio.prototype));
+    assert.equal(ours.Gpio.HIGH, 1);
+    assert.equal(ours.Gpio.LOW, 0);
+    assert.equal(ours.Gpio.HIGH, theirs.Gpio.HIGH);
+    assert.equal(Object.getOwnPropertyDescriptor(ours.Gpio, 'HIGH')?.writable, false);
+    assert.equal(typeof ours.Gpio.accessible, 'boolean');
+  });
+
+  test('no GPIO chip here: accessible is false and the constructor throws EINVAL, as onoff does without the line', { skip: fs.readdirSync('/dev').some((n) => n.startsWith('gpiochip')) ? 'this machine has GPIO chips' : false }, () => {
+    assert.equal(ours.Gpio.accessible, false);
+    assert.throws(() => new ours.Gpio(17, 'in'), { code: 'EINVAL', errno: -22, syscall: 'write', message: /no GPIO chip/ });
+    assert.throws(() => new ours.Gpio(529, 'out', { activeLow: true }), { code: 'EINVAL' });
+  });
+
+  test("bad numbers, directions and edges are onoff's EINVAL, before any chip is looked at", () => {
+    assert.throws(() => new ours.Gpio(-1, 'in'), { code: 'EINVAL', syscall: 'write' });
+    assert.throws(() => new ours.Gpio(1.5, 'in'), { code: 'EINVAL' });
+    assert.throws(() => new ours.Gpio('x' as never, 'in'), { code: 'EINVAL' });
+    assert.throws(() => new ours.Gpio(17, 'sideways' as never), { code: 'EINVAL', message: /direction/ });
+    assert.throws(() => new ours.Gpio(17, 'in', 'up' as never), { code: 'EINVAL', message: /edge/ });
   });
 });
 

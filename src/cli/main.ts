@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `ioready` command: `ioready serve`, `ioready watch PATH...`,
+ * The `ioready` command: `ioready serve`, `ioready watch PATH...`, `ioready gpio ...`,
  * `ioready --help`, `ioready --version`. Errors are one line on stderr
  * (`ioready serve: ...`), never a stack trace; exit code 2 for a bad command
  * line, 1 for anything else that stops it.
@@ -23,6 +23,8 @@ function usage(): string {
 Commands:
   serve [options]     accept TCP connections, write what clients send to stdout
   watch PATH...       print file-system events (inotify through epoll)
+  gpio info|get|set|mon
+                      GPIO chips and lines: list, read, drive, watch edges
 
 Options:
   -h, --help          show this help (ioready <command> --help for a command's)
@@ -60,13 +62,15 @@ async function run(argv: string[]): Promise<number> {
       return (require('./serve/serve') as typeof import('./serve/serve')).serve(rest);
     case 'watch':
       return (require('./watch') as typeof import('./watch')).watch(rest);
+    case 'gpio':
+      return (require('./gpio') as typeof import('./gpio')).gpio(rest);
     default:
       throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
   }
 }
 
 const command = process.argv[2];
-const prefix = command === 'serve' || command === 'watch' ? `ioready ${command}` : 'ioready';
+const prefix = command === 'serve' || command === 'watch' || command === 'gpio' ? `ioready ${command}` : 'ioready';
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
