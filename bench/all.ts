@@ -45,6 +45,7 @@ export const PARTS: readonly Part[] = [
   { name: 'serve', script: 'serve.ts', about: '`ioready serve` vs C, Python and Node servers: throughput, CPU, idle memory' },
   { name: 'streams', script: 'streams.ts', about: 'FIFO streams vs C, net.Socket, fs streams: GB/s, CPU/MB, idle streams, exit' },
   { name: 'handoff', script: 'handoff.ts', about: 'fd passing vs Python and C; a pidfd\'s exit notice vs child_process \'exit\'' },
+  { name: 'gpio', script: 'gpio.ts', about: 'GPIO edge latency and loss in the test VM: ioready vs C, onoff', byDefault: false },
 ];
 
 /** Options every part takes; with a value or not. */

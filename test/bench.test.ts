@@ -100,7 +100,7 @@ function benchAll(...args: string[]): ReturnType<typeof spawnSync> & { stdout: s
 /** The committed results, as they are now: each file's hash and mtime ('' if absent). */
 function committed(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of ['results.json', 'results.svg', 'serve-results.json', 'streams-results.json', 'handoff-results.json']) {
+  for (const f of ['results.json', 'results.svg', 'serve-results.json', 'streams-results.json', 'handoff-results.json', 'gpio-results.json']) {
     const p = path.join(ROOT, 'bench', f);
     out[f] = fs.existsSync(p) ? `${createHash('sha256').update(fs.readFileSync(p)).digest('hex')} ${fs.statSync(p).mtimeMs}` : '';
   }
@@ -116,6 +116,8 @@ test('bench --help prints the parts and the options, runs nothing, writes nothin
   assert.match(r.stdout, /^ {2}serve /m);
   assert.match(r.stdout, /^ {2}streams /m);
   assert.match(r.stdout, /^ {2}handoff /m);
+  assert.match(r.stdout, /^ {2}gpio .*\(only when named\)$/m);
+  assert.match(r.stdout, /^Parts \(default: pipes, serve, streams, handoff, in this order\)/m);
   assert.match(r.stdout, /--quick/);
   for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
   // A part's own help, through the same command.
@@ -123,10 +125,10 @@ test('bench --help prints the parts and the options, runs nothing, writes nothin
   assert.equal(p.status, 0, p.stderr);
   assert.match(p.stdout, /^usage: npm run bench -- serve \[options\]/);
   assert.match(p.stdout, /--out DIR/);
-  for (const part of ['streams', 'handoff']) {
+  for (const part of ['streams', 'handoff', 'gpio']) {
     const h = benchAll(part, '--help');
     assert.equal(h.status, 0, h.stderr);
-    assert.match(h.stdout, new RegExp(`^usage: npm run bench -- ${part} \\[options\\]\n`));
+    assert.match(h.stdout, new RegExp(`^usage: npm run bench -- ${part} \\[options\\]`));
     assert.match(h.stdout, /^ {2}--quick /m);
     assert.match(h.stdout, /^ {2}--out DIR /m);
     assert.doesNotMatch(h.stdout, /^== /m, 'a part\'s help has no heading: nothing runs');
@@ -168,6 +170,11 @@ test('bench: an unknown part or option is a usage error (exit 2) before anything
   assert.equal(handoff.status, 2, handoff.stderr);
   assert.match(handoff.stderr, /^bench handoff: --window needs a value\nusage: npm run bench -- handoff/m);
   assert.doesNotMatch(handoff.stdout, /passing 1 fd|wrote/);
+  // gpio: refused on the host, before any build or VM boot.
+  const gpio = benchAll('gpio', '--peers', 'c,nonesuch');
+  assert.equal(gpio.status, 2, gpio.stderr);
+  assert.match(gpio.stderr, /^bench gpio: unknown peer 'nonesuch'\nusage: npm run bench -- gpio/m);
+  assert.doesNotMatch(gpio.stdout, /gpio bench:|wrote/);
   assert.deepEqual(committed(), before);
 });
 
