@@ -193,7 +193,7 @@ async function idle(): Promise<Idle[]> {
     out.push(JSON.parse(r.stdout) as Idle);
   }
   console.log('\nmany slow streams: 1,000 FIFOs, a flowing stream each, a byte each 3 times\n');
-  console.log('| streams | heap+ext. per stream | RSS per stream | threads: before, open, after | idle CPU, 200 ms |');
+  console.log('| streams | heap+ext. per stream | RSS per stream | threads: before, open, after | CPU idle 200 ms |');
   console.log('| --- | ---: | ---: | --- | ---: |');
   for (const r of out) {
     console.log(`| ${r.kind === 'net' ? 'net.Socket({ fd })' : 'ioready createReadStream'} | ${r.bytesPerStream} B | ${r.rssPerStream} B | ${r.threads.join(' -> ')} | ${r.idleCpuMs.toFixed(1)} ms |`);
