@@ -16,7 +16,10 @@
  * - an unknown option: a one-line error and its usage on stderr, exit 2, before running;
  * - the committed results (bench/results.json, results.svg, serve-results.json...)
  *   are written only by a full run (no option that shortens or narrows it) or to
- *   --out; a quick or partial run writes under bench/.build/ and says where.
+ *   --out; a quick or partial run writes under bench/.build/<part>/ and says where;
+ * - output readable in 80-100 columns, with ratios; a one-repetition run says its
+ *   ratios are samples, not verdicts.
+ * bench/cli.ts (parseBenchArgs) does the command-line half of this for a part.
  * With one part named, every option goes to it. With several (or none: the
  * defaults), only the options every part takes (`--quick`, `--out DIR`) are
  * accepted here and passed on to each, so that an option meant for one part
@@ -40,6 +43,9 @@ interface Part {
 export const PARTS: readonly Part[] = [
   { name: 'pipes', script: 'run.ts', about: 'ping-pong and fan-in over pipes: ioready vs Python, C, Node net, npm epoll' },
   { name: 'serve', script: 'serve.ts', about: '`ioready serve` vs C, Python and Node servers: throughput, CPU, idle memory' },
+  { name: 'streams', script: 'streams.ts', about: 'FIFO streams vs C, net.Socket, fs streams: GB/s, CPU/MB, idle streams, exit' },
+  { name: 'handoff', script: 'handoff.ts', about: 'fd passing vs Python and C; a pidfd\'s exit notice vs child_process \'exit\'' },
+  { name: 'gpio', script: 'gpio.ts', about: 'GPIO edge latency and loss in the test VM: ioready vs C, onoff', byDefault: false },
 ];
 
 /** Options every part takes; with a value or not. */

@@ -3,7 +3,11 @@
  * gpio-sim in the test VM (scripts/vm-run.sh; run on the host, this script
  * re-runs itself there).
  *
- *   npm run bench -- gpio [--quick]           # or: node --import tsx bench/gpio.ts
+ *   npm run bench -- gpio                     # full: writes bench/gpio-results.json
+ *   npm run bench -- gpio --quick             # rates 100 and 1,000, 200 edges each
+ *   npm run bench -- gpio --peers c,start     # some peers (a partial run)
+ *
+ * Not part of a bare `npm run bench` (it boots a VM): only when named.
  *
  * A small C program (bench/gpio/toggle.c) toggles a simulated line's pull at
  * each rate; each peer listens to the line's edges in its own process:
@@ -22,17 +26,36 @@
  * toggler's write to delivery (every peer: a delivery is matched to the latest
  * toggle to its value before it). Lost: toggles minus deliveries (the seqno
  * gaps on the character device). Emulated (TCG): absolute figures mean little,
- * ratios from one run do. Only a full run writes bench/gpio-results.json.
+ * ratios from one run do. Only a full run writes bench/gpio-results.json; a quick
+ * or partial one writes bench/.build/gpio/gpio-results.json (--out DIR: there).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createChip, type SimChip } from '../test/gpio/gpiosim';
+import { parseBenchArgs, wroteLine } from './cli';
 
+type PeerName = 'c' | 'start' | 'iterator' | 'compat' | 'onoff';
+const PEERS: PeerName[] = ['c', 'start', 'iterator', 'compat', 'onoff'];
+
+const USAGE = `usage: npm run bench -- gpio [options]   (boots the test VM: scripts/vm-run.sh)
+  --quick             rates 100 and 1,000/s, 200 edges each (a smoke run)
+  --peers a,b         of: ${PEERS.join(', ')} (default: all)
+  --out DIR           where gpio-results.json goes (default: bench/ after a full
+                      run, bench/.build/gpio/ after a quick or partial one)
+`;
+
+// Parsed on the host, before the VM boots: --help and usage errors cost nothing.
+const cl = parseBenchArgs(process.argv.slice(2), {
+  part: 'gpio',
+  prefix: 'bench gpio',
+  usage: USAGE,
+  options: { '--peers': { value: true } },
+});
+const quick = cl.quick;
+const peers = cl.list('--peers', PEERS, PEERS, 'peer');
 const ROOT = path.join(__dirname, '..');
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
 const IN_VM = process.env.IOREADY_IN_BENCH_VM === '1';
 const BUILD = path.join(ROOT, 'bench', '.build', 'gpio');
 
@@ -40,10 +63,19 @@ if (!IN_VM && !fs.existsSync('/sys/kernel/config/gpio-sim')) {
   // Build what the VM runs (dist/ and the C), then run this script inside it.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   buildC();
+  // The VM sees the project tree writable; --out elsewhere is made writable too (VM_RW).
+  fs.mkdirSync(cl.outDir, { recursive: true });
+  const args = [...(quick ? ['--quick'] : []), ...(cl.values.has('--peers') ? ['--peers', peers.join(',')] : []), '--out', cl.outDir];
+  const rw = [process.env.VM_RW, cl.outDir].filter((d) => d !== undefined && d !== '').join(':');
   const r = spawnSync(path.join(ROOT, 'scripts', 'vm-run.sh'), [process.execPath, '--import', 'tsx', __filename, ...args], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, IOREADY_IN_BENCH_VM: '1', IOREADY_BENCH_HOST_LOAD: os.loadavg().map((l) => l.toFixed(1)).join(' ') },
+    env: {
+      ...process.env,
+      VM_RW: rw,
+      IOREADY_IN_BENCH_VM: '1',
+      IOREADY_BENCH_HOST_LOAD: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+    },
   });
   process.exit(r.status ?? 1);
 }
@@ -58,8 +90,6 @@ function buildC(): void {
   }
 }
 
-type PeerName = 'c' | 'start' | 'iterator' | 'compat' | 'onoff';
-const PEERS: PeerName[] = ['c', 'start', 'iterator', 'compat', 'onoff'];
 /** Edges toggled before each measured run, not counted. */
 const WARMUP = 100;
 
@@ -169,8 +199,6 @@ async function main(): Promise<void> {
   buildC();
   const rates = quick ? [100, 1000] : [100, 1000, 5000];
   const count = (rate: number): number => (quick ? Math.min(200, rate) : Math.max(400, Math.min(rate * 2, 5000)));
-  const only = args.filter((a) => !a.startsWith('--')) as PeerName[];
-  const peers = only.length > 0 ? PEERS.filter((p) => only.includes(p)) : PEERS;
   const chip = createChip({ lines: 4, label: 'ioready-bench' });
   const offset = 2;
   const results: Result[] = [];
@@ -194,6 +222,7 @@ async function main(): Promise<void> {
   }
   // Ratios, from this one run, and the issue's targets.
   console.log('\nratios (same run)                      ' + ['rate', 'value', 'target'].join('  '));
+  console.log('(ONE run per peer and rate: the ratios are samples, not verdicts)');
   const get = (peer: PeerName, rate: number): Result | undefined => results.find((x) => x.peer === peer && x.rate === rate);
   let ok = true;
   for (const rate of rates) {
@@ -217,15 +246,14 @@ async function main(): Promise<void> {
     if (compat && c) line('lost: compat vs C', `${compat.lost}/${c.lost}`, '', undefined);
     if (onoff && c) line('lost: onoff vs C', `${onoff.lost}/${c.lost}`, '', undefined);
   }
-  if (!quick && only.length === 0) {
-    const file = path.join(ROOT, 'bench', 'gpio-results.json');
-    const json = {
-      date: new Date().toISOString(), node: process.version, kernel: os.release(), vm: 'qemu TCG (scripts/vm-run.sh)',
-      hostLoadAtStart: process.env.IOREADY_BENCH_HOST_LOAD, warmupEdges: WARMUP, results,
-    };
-    fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
-    console.log(`\nwrote ${path.relative(ROOT, file)}`);
-  }
+  fs.mkdirSync(cl.outDir, { recursive: true });
+  const file = path.join(cl.outDir, 'gpio-results.json');
+  const json = {
+    date: new Date().toISOString(), node: process.version, kernel: os.release(), vm: 'qemu TCG (scripts/vm-run.sh)',
+    hostLoadAtStart: process.env.IOREADY_BENCH_HOST_LOAD, quick, peers, warmupEdges: WARMUP, results,
+  };
+  fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\n${wroteLine(cl, [file])}`);
   if (!ok) console.log('\nsome targets missed (see MISSED above)');
 }
 

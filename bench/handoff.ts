@@ -1,5 +1,5 @@
 /**
- * `npm run bench:handoff`: fd passing and process-exit notice, against peers doing
+ * `npm run bench -- handoff`: fd passing and process-exit notice, against peers doing
  * the same work, in one run (ratios, not absolute numbers, are the result).
  *
  * 1. Passing fds: one message of 1 byte carrying 1 fd over a Unix socketpair,
@@ -13,19 +13,38 @@
  *    child_process's 'exit' event (libuv's SIGCHLD handler and waitpid), both
  *    watched at once; medians over the children.
  *
- *   npm run bench:handoff                      # 5 repetitions x 1 s, 40 children
- *   npm run bench:handoff -- --quick           # 1 x 0.2 s, 5 children
+ *   npm run bench -- handoff                   # 5 repetitions x 1 s, 40 children
+ *   npm run bench -- handoff --quick           # 1 x 0.2 s, 5 children
+ *
+ * Results also go to bench/handoff-results.json after a full run
+ * (bench/.build/handoff/ after a quick or partial one; --out DIR says where).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { type CommandLine, parseBenchArgs, wroteLine } from './cli';
 import { close, Epoll, EPOLLIN, pidfdOpen, pidfdSendSignal, recv, recvFds, send, sendFds, socketpair } from '../src/index';
 
-const quick = process.argv.includes('--quick');
-const REPS = quick ? 1 : 5;
-const WINDOW_MS = quick ? 200 : 1000;
-const CHILDREN = quick ? 5 : 40;
+const USAGE = `usage: npm run bench -- handoff [options]
+  --quick             1 repetition x 200 ms, 5 children (a smoke run)
+  --reps N            repetitions per peer of the fd-passing loop (default 5)
+  --window MS         measured window per repetition (default 1000)
+  --children N        children killed for the exit notice (default 40)
+  --out DIR           where handoff-results.json goes (default: bench/ after a full
+                      run, bench/.build/handoff/ after a quick or partial one)
+`;
+
+function parseOptions(argv: string[]): { cl: CommandLine; reps: number; windowMs: number; children: number } {
+  const cl = parseBenchArgs(argv, {
+    part: 'handoff',
+    prefix: 'bench handoff',
+    usage: USAGE,
+    options: { '--reps': { value: true }, '--window': { value: true }, '--children': { value: true } },
+  });
+  return { cl, reps: cl.int('--reps', cl.quick ? 1 : 5), windowMs: cl.int('--window', cl.quick ? 200 : 1000), children: cl.int('--children', cl.quick ? 5 : 40) };
+}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -83,13 +102,13 @@ print(count / (now - t0))
 const cPeer = path.join(__dirname, '.build', 'fdpass-c');
 
 /** One measurement in a fresh process. */
-function measure(peer: 'ioready' | 'python' | 'c' | 'plain'): number {
+function measure(peer: 'ioready' | 'python' | 'c' | 'plain', windowMs: number): number {
   const r =
     peer === 'python'
-      ? spawnSync('python3', ['-c', PYTHON, String(WINDOW_MS)], { encoding: 'utf8' })
+      ? spawnSync('python3', ['-c', PYTHON, String(windowMs)], { encoding: 'utf8' })
       : peer === 'c'
-      ? spawnSync(cPeer, [String(WINDOW_MS)], { encoding: 'utf8' })
-      : spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', peer === 'plain' ? 'plain' : 'fds', String(WINDOW_MS)], { encoding: 'utf8' });
+      ? spawnSync(cPeer, [String(windowMs)], { encoding: 'utf8' })
+      : spawnSync(process.execPath, ['--require', 'tsx/cjs', __filename, '--child', peer === 'plain' ? 'plain' : 'fds', String(windowMs)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${peer}: ${r.stderr}`);
   return Number(r.stdout.trim());
 }
@@ -113,20 +132,29 @@ async function exitNotice(): Promise<{ pidfd: number; exit: number }> {
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--child');
-  if (i >= 0) {
-    process.stdout.write(`${nodeLoop(process.argv[i + 1] as 'fds' | 'plain', Number(process.argv[i + 2]))}\n`);
+  if (process.argv[2] === '--child') {
+    process.stdout.write(`${nodeLoop(process.argv[3] as 'fds' | 'plain', Number(process.argv[4]))}\n`);
     return;
   }
+  const { cl, reps: REPS, windowMs: WINDOW_MS, children: CHILDREN } = parseOptions(process.argv.slice(2));
   fs.mkdirSync(path.dirname(cPeer), { recursive: true });
   const cc = spawnSync('cc', ['-O2', '-Wall', '-o', cPeer, path.join(__dirname, 'c', 'fdpass.c')], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`cc failed: ${cc.error?.message ?? cc.stderr}`);
+  const started = new Date();
+  const loadavg = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const peers = ['ioready', 'python', 'c', 'plain'] as const;
   const runs: Record<(typeof peers)[number], number[]> = { ioready: [], python: [], c: [], plain: [] };
-  for (let rep = 0; rep < REPS; rep++) for (const p of peers) runs[p].push(measure(p)); // interleaved
+  // Interleaved, the order rotating per repetition.
+  for (let rep = 0; rep < REPS; rep++) {
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[(i + rep) % peers.length]!;
+      runs[peer].push(measure(peer, WINDOW_MS));
+    }
+  }
   const m = Object.fromEntries(peers.map((p) => [p, median(runs[p])])) as Record<(typeof peers)[number], number>;
-  const k = (x: number): string => `${(x / 1000).toFixed(0)}k/s`;
-  console.log(`passing 1 fd per 1-byte message (median of ${REPS} x ${WINDOW_MS} ms):`);
+  const k = (x: number): string => `${(x / 1000).toFixed(0)}k/s`.padStart(7);
+  if (REPS === 1) console.log('ONE repetition: each figure and ratio is a single sample (10-30% apart between runs\non a shared machine), not a verdict; run without --quick for medians of 5.\n');
+  console.log(`passing 1 fd per 1-byte message (median of ${REPS} x ${WINDOW_MS} ms; ratios: ioready ÷ it):`);
   console.log(`  ioready sendFds/recvFds + close   ${k(m.ioready)}  ${(1e6 / m.ioready).toFixed(2)} µs per message`);
   console.log(`  python send_fds/recv_fds + close  ${k(m.python)}  ioready ${(m.ioready / m.python).toFixed(2)}x python`);
   console.log(`  C sendmsg/recvmsg + close         ${k(m.c)}  ioready ${(m.ioready / m.c).toFixed(2)}x C`);
@@ -137,9 +165,25 @@ async function main(): Promise<void> {
   const p = median(notices.map((n) => n.pidfd));
   const e = median(notices.map((n) => n.exit));
   const first = notices.filter((n) => n.pidfd <= n.exit).length;
-  console.log(`exit notice after SIGKILL (median of ${CHILDREN} children):`);
+  console.log(`\nexit notice after SIGKILL (median of ${CHILDREN} children):`);
   console.log(`  pidfd readable (Epoll wait)       ${p.toFixed(3)} ms`);
   console.log(`  child_process 'exit'              ${e.toFixed(3)} ms   (the pidfd first in ${first}/${CHILDREN})`);
+
+  const results = {
+    date: started.toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavg },
+    quick: cl.quick,
+    options: { reps: REPS, windowMs: WINDOW_MS, children: CHILDREN },
+    fdPassing: { messagesPerSecond: m, ratios: { python: m.ioready / m.python, c: m.ioready / m.c, plain: m.ioready / m.plain }, runs },
+    exitNotice: { pidfdMs: p, exitMs: e, pidfdFirst: first, children: CHILDREN, samples: notices },
+  };
+  fs.mkdirSync(cl.outDir, { recursive: true });
+  const file = path.join(cl.outDir, 'handoff-results.json');
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${wroteLine(cl, [file])}`);
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -16,14 +16,15 @@
  * after a full run; a quick or partial one (--quick, --reps, --peers...)
  * writes into bench/.build/pipes/; --out DIR says where, always.
  *
- *   npm run bench:pipes                 # 5 repetitions x 1.5 s, both workloads (npm run bench runs this, then bench/serve.ts)
- *   npm run bench:pipes -- --quick      # 1 repetition x 0.2 s: a smoke run
- *   npm run bench:pipes -- --reps 9 --duration 2000 --workloads pingpong --peers ioready-start,c
+ *   npm run bench -- pipes              # 5 repetitions x 1.5 s, both workloads (npm run bench runs this, then the other parts)
+ *   npm run bench -- pipes --quick      # 1 repetition x 0.2 s: a smoke run
+ *   npm run bench -- pipes --reps 9 --duration 2000 --workloads pingpong --peers ioready-start,c
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type CommandLine, parseBenchArgs, wroteLine } from './cli';
 import { renderChart } from './svg';
 import {
   PEERS,
@@ -56,9 +57,10 @@ interface Options {
   fromSrc: boolean;
   /** Shortened or narrowed (--quick, --reps, --peers...): not the committed results. */
   partial: boolean;
+  cl: CommandLine;
 }
 
-const USAGE = `usage: npm run bench:pipes -- [options]  (or npm run bench -- pipes [options])
+const USAGE = `usage: npm run bench -- pipes [options]
   --quick             1 repetition, 50 ms warm-up, 200 ms window (a smoke run)
   --reps N            repetitions per (workload, peer) (default 5)
   --duration MS       measured window per run (default 1500)
@@ -75,64 +77,36 @@ const USAGE = `usage: npm run bench:pipes -- [options]  (or npm run bench -- pip
 `;
 
 function parseOptions(argv: string[]): Options {
-  const quick = argv.includes('--quick');
-  const o: Options = {
+  const cl = parseBenchArgs(argv, {
+    part: 'pipes',
+    prefix: 'bench',
+    usage: USAGE,
+    options: {
+      '--reps': { value: true },
+      '--duration': { value: true },
+      '--warmup': { value: true },
+      '--fan-in': { value: true },
+      '--workloads': { value: true },
+      '--peers': { value: true },
+      '--from-src': {},
+      '--redraw': { narrows: false },
+      '--markdown': { narrows: false },
+    },
+  });
+  const quick = cl.quick;
+  return {
     quick,
-    reps: quick ? 1 : 5,
-    warmupMs: quick ? 50 : 300,
-    durationMs: quick ? 200 : 1500,
-    fanIn: 1000,
-    workloads: WORKLOADS.map((w) => w.id),
-    peers: PEERS.filter((p) => !p.optional).map((p) => p.id),
-    outDir: '',
-    fromSrc: argv.includes('--from-src'),
-    partial: false,
+    reps: cl.int('--reps', quick ? 1 : 5),
+    warmupMs: cl.int('--warmup', quick ? 50 : 300),
+    durationMs: cl.int('--duration', quick ? 200 : 1500),
+    fanIn: cl.int('--fan-in', 1000),
+    workloads: cl.list('--workloads', WORKLOADS.map((w) => w.id), WORKLOADS.map((w) => w.id), 'workload'),
+    peers: cl.list('--peers', PEERS.map((p) => p.id), PEERS.filter((p) => !p.optional).map((p) => p.id), 'peer'),
+    outDir: cl.outDir,
+    fromSrc: cl.flags.has('--from-src'),
+    partial: cl.partial,
+    cl,
   };
-  const list = <T extends string>(value: string, known: readonly T[], what: string): T[] => {
-    const items = value.split(',').filter(Boolean);
-    for (const item of items) if (!known.includes(item as T)) usage(`unknown ${what} '${item}'`);
-    return items as T[];
-  };
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick' || arg === '--from-src') {
-      o.partial = true;
-      continue;
-    }
-    if (arg === '--redraw' || arg === '--markdown') continue;
-    if (!['--reps', '--duration', '--warmup', '--fan-in', '--workloads', '--peers', '--out'].includes(arg)) {
-      usage(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument '${arg}'`);
-    }
-    const value = argv[++i];
-    if (value === undefined) usage(`${arg} needs a value`);
-    const num = (): number => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) usage(`${arg} wants a positive integer, not '${value}'`);
-      return n;
-    };
-    if (arg !== '--out') o.partial = true;
-    switch (arg) {
-      case '--reps': o.reps = num(); break;
-      case '--duration': o.durationMs = num(); break;
-      case '--warmup': o.warmupMs = num(); break;
-      case '--fan-in': o.fanIn = num(); break;
-      case '--workloads': o.workloads = list(value, WORKLOADS.map((w) => w.id), 'workload'); break;
-      case '--peers': o.peers = list(value, PEERS.map((p) => p.id), 'peer'); break;
-      default: o.outDir = path.resolve(value); break; // --out
-    }
-  }
-  // Only a full run writes the committed results (or --out says where).
-  if (o.outDir === '') o.outDir = o.partial && !argv.includes('--redraw') && !argv.includes('--markdown') ? path.join(buildDir, 'pipes') : benchDir;
-  return o;
-}
-
-function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\n${USAGE}`);
-  process.exit(2);
 }
 
 /** The first line a command prints, or undefined if it cannot run. */
@@ -440,8 +414,7 @@ function main(): void {
   const svgPath = path.join(o.outDir, 'results.svg');
   fs.writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(svgPath, renderChart(results));
-  const where = o.partial && path.resolve(o.outDir) === path.join(buildDir, 'pipes') ? '\n(a quick or partial run: the committed bench/results.json and results.svg are left as they were)' : '';
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), svgPath)}${where}\n`);
+  process.stdout.write(`\n${wroteLine(o.cl, [jsonPath, svgPath])}\n`);
   if (runs.some((r) => r.error !== undefined)) process.exitCode = 1;
 }
 

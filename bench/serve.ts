@@ -1,5 +1,5 @@
 /**
- * `npm run bench:serve`: `ioready serve` against the same server written with
+ * `npm run bench -- serve`: `ioready serve` against the same server written with
  * Node's net module, the seed's Python server (fixed for Python 3), and C;
  * `--workers 2` both ways of sharing the port (SO_REUSEPORT, the default,
  * and EPOLLEXCLUSIVE).
@@ -24,15 +24,16 @@
  * bench/serve-results.json after a full run (bench/.build/serve/ after a quick
  * or partial one; --out DIR says where).
  *
- *   npm run bench:serve                  # 3 repetitions x 2 s
- *   npm run bench:serve -- --quick       # 1 repetition x 0.5 s, 2,000 idle connections
- *   npm run bench:serve -- --reps 0 --servers ioready,python-seed   # memory only: 3 samples each
- *   npm run bench:serve -- --servers ioready,c --clients 100 --reps 5
+ *   npm run bench -- serve               # 3 repetitions x 2 s
+ *   npm run bench -- serve --quick       # 1 repetition x 0.5 s, 2,000 idle connections
+ *   npm run bench -- serve --reps 0 --servers ioready,python-seed   # memory only: 3 samples each
+ *   npm run bench -- serve --servers ioready,c --clients 100 --reps 5
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { type CommandLine, parseBenchArgs, wroteLine } from './cli';
 
 const root = path.join(__dirname, '..');
 const here = path.join(__dirname, 'serve');
@@ -81,9 +82,10 @@ interface Options {
   outDir: string;
   /** Shortened or narrowed (--quick, --reps, --servers...): not the committed results. */
   partial: boolean;
+  cl: CommandLine;
 }
 
-const USAGE = `usage: npm run bench -- serve [options]  (or npm run bench:serve -- [options])
+const USAGE = `usage: npm run bench -- serve [options]
   --quick             1 repetition x 0.5 s, 2,000 idle connections (a smoke run)
   --reps N            repetitions (default 3; 0: memory only, 3 samples)
   --duration MS       measured window per run (default 2000)
@@ -95,57 +97,30 @@ const USAGE = `usage: npm run bench -- serve [options]  (or npm run bench:serve 
                       run, bench/.build/serve/ after a quick or partial one)
 `;
 
-function usage(message: string): never {
-  process.stderr.write(`bench serve: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
 function parseOptions(argv: string[]): Options {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const quick = argv.includes('--quick');
-  const o: Options = {
-    reps: quick ? 1 : 3,
-    warmupMs: quick ? 200 : 300,
-    durationMs: quick ? 500 : 2000,
-    clients: [100, 1000],
-    idle: quick ? 2000 : 10000,
-    servers: SERVERS.map((s) => s.id),
-    outDir: '',
-    partial: quick,
+  const cl = parseBenchArgs(argv, {
+    part: 'serve',
+    prefix: 'bench serve',
+    usage: USAGE,
+    options: Object.fromEntries(['--reps', '--duration', '--warmup', '--clients', '--idle', '--servers'].map((o) => [o, { value: true }])),
+  });
+  const quick = cl.quick;
+  const clients = cl.values.get('--clients');
+  return {
+    reps: cl.int('--reps', quick ? 1 : 3, 0),
+    warmupMs: cl.int('--warmup', quick ? 200 : 300, 0),
+    durationMs: cl.int('--duration', quick ? 500 : 2000),
+    clients: clients === undefined ? [100, 1000] : clients.split(',').map((c) => {
+      const n = Number(c);
+      if (c.trim() === '' || !Number.isInteger(n) || n < 1) cl.fail(`--clients wants integers >= 1, not '${c}'`);
+      return n;
+    }),
+    idle: cl.int('--idle', quick ? 2000 : 10000),
+    servers: cl.list('--servers', SERVERS.map((d) => d.id), SERVERS.map((d) => d.id), 'server'),
+    outDir: cl.outDir,
+    partial: cl.partial,
+    cl,
   };
-  const int = (arg: string, value: string, min: number): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) usage(`${arg} wants an integer >= ${min}, not '${value}'`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick') continue;
-    if (!['--reps', '--duration', '--warmup', '--clients', '--idle', '--servers', '--out'].includes(arg)) {
-      usage(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument '${arg}'`);
-    }
-    const v = argv[++i];
-    if (v === undefined) usage(`${arg} needs a value`);
-    if (arg !== '--out') o.partial = true;
-    switch (arg) {
-      case '--reps': o.reps = int(arg, v, 0); break;
-      case '--duration': o.durationMs = int(arg, v, 1); break;
-      case '--warmup': o.warmupMs = int(arg, v, 0); break;
-      case '--clients': o.clients = v.split(',').map((c) => int(arg, c, 1)); break;
-      case '--idle': o.idle = int(arg, v, 1); break;
-      case '--servers':
-        o.servers = v.split(',');
-        for (const id of o.servers) if (!SERVERS.some((d) => d.id === id)) usage(`unknown server '${id}'`);
-        break;
-      default: o.outDir = path.resolve(v); break; // --out
-    }
-  }
-  // Only a full run writes the committed results (or --out says where).
-  if (o.outDir === '') o.outDir = o.partial ? buildDir : __dirname;
-  return o;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -421,8 +396,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const file = path.join(o.outDir, 'serve-results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  const kept = o.outDir === buildDir ? '\n(a quick or partial run: the committed bench/serve-results.json is left as it was)' : '';
-  console.log(`\nwrote ${path.relative(process.cwd(), file)}${kept}`);
+  console.log(`\n${wroteLine(o.cl, [file])}`);
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@
 // are written where --out says. No speed is asserted (that is the bench's job).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,10 +81,10 @@ test('bench: a bad command line is a usage error, before any child runs', () => 
   const r = bench('--peers', 'ioready-start,nonesuch', '--out', out);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown peer 'nonesuch'/);
-  assert.match(r.stderr, /usage: npm run bench:pipes/);
+  assert.match(r.stderr, /usage: npm run bench -- pipes/);
   const r2 = bench('--reps', '0');
   assert.equal(r2.status, 2);
-  assert.match(r2.stderr, /--reps wants a positive integer/);
+  assert.match(r2.stderr, /--reps wants an integer >= 1, not '0'/);
 });
 
 // The command line of `npm run bench` (bench/all.ts): help, unknown options, parts by
@@ -96,12 +97,12 @@ function benchAll(...args: string[]): ReturnType<typeof spawnSync> & { stdout: s
   }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
 }
 
-/** The committed results, as they are now. */
+/** The committed results, as they are now: each file's hash and mtime ('' if absent). */
 function committed(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of ['results.json', 'results.svg', 'serve-results.json']) {
+  for (const f of ['results.json', 'results.svg', 'serve-results.json', 'streams-results.json', 'handoff-results.json', 'gpio-results.json']) {
     const p = path.join(ROOT, 'bench', f);
-    out[f] = fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
+    out[f] = fs.existsSync(p) ? `${createHash('sha256').update(fs.readFileSync(p)).digest('hex')} ${fs.statSync(p).mtimeMs}` : '';
   }
   return out;
 }
@@ -113,6 +114,10 @@ test('bench --help prints the parts and the options, runs nothing, writes nothin
   assert.match(r.stdout, /^usage: npm run bench -- \[PART\.\.\.\] \[options\]/);
   assert.match(r.stdout, /^ {2}pipes /m);
   assert.match(r.stdout, /^ {2}serve /m);
+  assert.match(r.stdout, /^ {2}streams /m);
+  assert.match(r.stdout, /^ {2}handoff /m);
+  assert.match(r.stdout, /^ {2}gpio .*\(only when named\)$/m);
+  assert.match(r.stdout, /^Parts \(default: pipes, serve, streams, handoff, in this order\)/m);
   assert.match(r.stdout, /--quick/);
   for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
   // A part's own help, through the same command.
@@ -120,6 +125,16 @@ test('bench --help prints the parts and the options, runs nothing, writes nothin
   assert.equal(p.status, 0, p.stderr);
   assert.match(p.stdout, /^usage: npm run bench -- serve \[options\]/);
   assert.match(p.stdout, /--out DIR/);
+  for (const part of ['streams', 'handoff', 'gpio']) {
+    const h = benchAll(part, '--help');
+    assert.equal(h.status, 0, h.stderr);
+    assert.match(h.stdout, new RegExp(`^usage: npm run bench -- ${part} \\[options\\]`));
+    assert.match(h.stdout, /^ {2}--quick /m);
+    assert.match(h.stdout, /^ {2}--out DIR /m);
+    assert.doesNotMatch(h.stdout, /^== /m, 'a part\'s help has no heading: nothing runs');
+    for (const line of h.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
+  }
+  assert.match(benchAll('streams', '--help').stdout, /--cases a,b {9}of: read, write, idle, exit/);
   assert.deepEqual(committed(), before);
 });
 
@@ -139,10 +154,53 @@ test('bench: an unknown part or option is a usage error (exit 2) before anything
   // Options reach the part named, which refuses what it does not know.
   const pipes = benchAll('pipes', '--quick', '--bogus');
   assert.equal(pipes.status, 2, pipes.stderr);
-  assert.match(pipes.stderr, /^bench: unknown option --bogus\nusage: npm run bench:pipes/m);
+  assert.match(pipes.stderr, /^bench: unknown option --bogus\nusage: npm run bench -- pipes/m);
   const serve = benchAll('serve', '--reps', 'x');
   assert.equal(serve.status, 2, serve.stderr);
   assert.match(serve.stderr, /^bench serve: --reps wants an integer >= 0, not 'x'\nusage: npm run bench -- serve/m);
+  // streams and handoff: the same, and nothing measured (no table, no results written).
+  const streams = benchAll('streams', '--bogus');
+  assert.equal(streams.status, 2, streams.stderr);
+  assert.match(streams.stderr, /^bench streams: unknown option --bogus\nusage: npm run bench -- streams/m);
+  assert.doesNotMatch(streams.stdout, /through a FIFO|ONE repetition|wrote/);
+  const cases = benchAll('streams', '--quick', '--cases', 'read,nonesuch');
+  assert.equal(cases.status, 2, cases.stderr);
+  assert.match(cases.stderr, /^bench streams: unknown case 'nonesuch'/m);
+  const handoff = benchAll('handoff', '--window');
+  assert.equal(handoff.status, 2, handoff.stderr);
+  assert.match(handoff.stderr, /^bench handoff: --window needs a value\nusage: npm run bench -- handoff/m);
+  assert.doesNotMatch(handoff.stdout, /passing 1 fd|wrote/);
+  // gpio: refused on the host, before any build or VM boot.
+  const gpio = benchAll('gpio', '--peers', 'c,nonesuch');
+  assert.equal(gpio.status, 2, gpio.stderr);
+  assert.match(gpio.stderr, /^bench gpio: unknown peer 'nonesuch'\nusage: npm run bench -- gpio/m);
+  assert.doesNotMatch(gpio.stdout, /gpio bench:|wrote/);
+  assert.deepEqual(committed(), before);
+});
+
+test('bench streams --quick, one tiny case: ratios in 100 columns, one run is no verdict, results under bench/.build', () => {
+  const before = committed();
+  const scratch = path.join(ROOT, 'bench', '.build', 'streams', 'streams-results.json');
+  fs.rmSync(scratch, { force: true });
+  const r = benchAll('streams', '--quick', '--cases', 'read', '--mb', '1');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^== streams =+$/m);
+  assert.match(r.stdout, /ONE repetition/);
+  assert.match(r.stdout, /samples, not verdicts/);
+  assert.match(r.stdout, /^\| net\.Socket\(\{ fd \}\) \| [\d.]+ \| [\d.]+ \| [\d.]+x \| [\d.]+x \|$/m);
+  assert.match(r.stdout, /^\| ioready stream \| [\d.]+ \| [\d.]+ \| 1\.00x \| 1\.00x \|$/m);
+  assert.match(r.stdout, /(holds|misses) in 1 run/);
+  assert.doesNotMatch(r.stdout, /\b(NOT )?met$/m);
+  assert.match(r.stdout, /wrote bench\/\.build\/streams\/streams-results\.json\n/);
+  assert.match(r.stdout, /committed bench\/streams-results\.json is left as it was/);
+  for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns: ${line}`);
+  const res = JSON.parse(fs.readFileSync(scratch, 'utf8')) as { quick: boolean; reps: number; bytes: number; cases: string[]; read: Array<{ peer: string; gbps: number; runs: number }> };
+  assert.equal(res.quick, true);
+  assert.equal(res.reps, 1);
+  assert.equal(res.bytes, 1024 * 1024);
+  assert.deepEqual(res.cases, ['read']);
+  assert.deepEqual(res.read.map((x) => x.peer), ['c', 'net', 'fs', 'ioready']);
+  for (const row of res.read) assert.ok(row.gbps > 0 && row.runs === 1, JSON.stringify(row));
   assert.deepEqual(committed(), before);
 });
 

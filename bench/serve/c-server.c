@@ -1,5 +1,5 @@
 /*
- * The C reference for `npm run bench:serve`: the seed's server in C, done
+ * The C reference for `npm run bench -- serve`: the seed's server in C, done
  * right. epoll, accept4, connections registered for EPOLLIN | EPOLLRDHUP,
  * every byte written to stdout, hang-ups unregistered and closed.
  * Usage: c-server PORT

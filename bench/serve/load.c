@@ -1,5 +1,5 @@
 /*
- * Load client for `npm run bench:serve`: N TCP connections to HOST:PORT, each
+ * Load client for `npm run bench -- serve`: N TCP connections to HOST:PORT, each
  * streaming 64-byte messages (one send(2) per message) as fast as the kernel
  * takes them, from one epoll loop. Runs for WARMUP_MS + DURATION_MS, then
  * half-closes every connection and waits for the server to close its side

@@ -166,7 +166,7 @@ function listenOn(o: ServeOptions, port: number, reusePort: boolean): number {
  * (a listener per worker, SO_REUSEPORT), or 'exclusive' (one listener in
  * every worker's Epoll with EPOLLEXCLUSIVE), the way not taken (see the
  * module doc). No option or environment variable picks 'exclusive': only
- * bench/serve/ioready-exclusive.js does, for bench:serve to measure it.
+ * bench/serve/ioready-exclusive.js does, for `npm run bench -- serve` to measure it.
  * @internal
  */
 export type Balance = 'reuseport' | 'exclusive';
