@@ -111,7 +111,7 @@ function main(): void {
       const rule = '='.repeat(Math.max(0, 78 - part.name.length - 4));
       process.stdout.write(`\n== ${part.name} ${rule}\n${part.about}\n`);
     }
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, part.script), ...options], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, part.script), ...options], { stdio: 'inherit' });
     const code = r.status ?? 1;
     if (code === 2) process.exit(2); // a usage error: the same would stop every other part
     status ||= code;

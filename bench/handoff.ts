@@ -89,7 +89,7 @@ function measure(peer: 'ioready' | 'python' | 'c' | 'plain'): number {
       ? spawnSync('python3', ['-c', PYTHON, String(WINDOW_MS)], { encoding: 'utf8' })
       : peer === 'c'
       ? spawnSync(cPeer, [String(WINDOW_MS)], { encoding: 'utf8' })
-      : spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', peer === 'plain' ? 'plain' : 'fds', String(WINDOW_MS)], { encoding: 'utf8' });
+      : spawnSync(process.execPath, ['--require', 'tsx/cjs', __filename, '--child', peer === 'plain' ? 'plain' : 'fds', String(WINDOW_MS)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${peer}: ${r.stderr}`);
   return Number(r.stdout.trim());
 }
