@@ -23,6 +23,9 @@
 #     the GPIO uAPI structs): the fdkinds suite, the socket suite's readiness and
 #     socket-option tests, and tty, pidfd, fdpass, gpio.
 #
+# IOREADY_TEST_SLOW=5 (unless set): the failsafe timeouts for an emulated CPU (a child
+# Node through tsx takes seconds to start under qemu; three at once took more than the
+# 10 s a watch.test.ts child is given on a loaded machine).
 # IOREADY_QEMU_USER (qemu's version) tells the tests they run under qemu-user: what
 # qemu 7.2 does not emulate is skipped, the reason in the skip (TCGETS2/TCSETS2 are
 # ENOSYS, so termios2 is checked only by tty.c's _Static_asserts on arm; qemu takes
@@ -45,6 +48,8 @@ armv7_node="${IOREADY_ARMV7_NODE:-20.11.0}"
 npm_version="${IOREADY_ARM_NPM:-10.9.9}"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ioready-arm.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+# Readable by all: the gpio suite runs a child as nobody, which loads the installed addon from here.
+chmod 755 "$tmp"
 
 summary=()
 t_all=$SECONDS
@@ -192,7 +197,7 @@ suite_env() {
   local qemu
   qemu="$(qemu-aarch64-static --version | head -1 | sed 's/ *(.*//; s/^qemu-aarch64/qemu-user/')"
   env PATH="$dir/bin:$PATH" QEMU_LD_PREFIX="$sysroot" ESBUILD_BINARY_PATH="$esbuild" IOREADY_NATIVE_PATH="$addon" \
-    IOREADY_QEMU_USER="$qemu" "$@"
+    IOREADY_QEMU_USER="$qemu" IOREADY_TEST_SLOW="${IOREADY_TEST_SLOW:-5}" "$@"
 }
 
 step "arm64: core suites under qemu-aarch64 (Node $arm64_node)"
