@@ -9,7 +9,15 @@ import net from 'node:net';
 import {
   bind, close, connect, Epoll, EPOLLIN, localAddress, pipe, read, recv, recvFds, socket, SCM_MAX_FD, sendFds, SOCK_DGRAM, SOCK_SEQPACKET, socketpair, write,
 } from '../src/index';
-import { failsafe, fdFlags, fdLeakCheck, fdTarget, hasPython, O_CLOEXEC_FLAG, fdCount } from './helpers';
+import { failsafe, fdFlags, fdLeakCheck, fdTarget, hasPython, O_CLOEXEC_FLAG, fdCount, qemuUser } from './helpers';
+
+/**
+ * Under qemu-user, why truncation cannot be tested: qemu hands the kernel a control buffer
+ * of its own, larger than ours, so the kernel truncates nothing; qemu then copies what fits,
+ * drops MSG_CTRUNC and leaves the other fds open in the process (qemu 7.2). false elsewhere:
+ * node:test skips on any string, even ''.
+ */
+const noCtrunc: string | false = qemuUser ? `${qemuUser} receives every fd itself and drops MSG_CTRUNC: truncation is not the kernel's there` : false;
 
 const leakCheck = fdLeakCheck();
 
@@ -89,7 +97,7 @@ describe('sendFds and recvFds between two ends', () => {
     });
   });
 
-  it('more fds than maxFds: exactly maxFds kept (room for 1 is not room for 2), the rest closed, truncated', () => {
+  it('more fds than maxFds: exactly maxFds kept (room for 1 is not room for 2), the rest closed, truncated', { skip: noCtrunc }, () => {
     withPair((a, b) => {
       const [r, w] = pipe();
       try {
@@ -241,7 +249,7 @@ print('served')`,
     }
   });
 
-  it('Python sends three fds, Node keeps one: truncated, the other two closed', async () => {
+  it('Python sends three fds, Node keeps one: truncated, the other two closed', { skip: noCtrunc }, async () => {
     const [a, b] = socketpair();
     try {
       const done = python(`r, w = os.pipe()\nsocket.send_fds(s, [b'3'], [r, w, r])\nprint('sent')`, b);

@@ -14,7 +14,7 @@ import { iocSize } from '../src/fd/ioctl';
 import { groupConfig, resolveSettings } from '../src/gpio/settings';
 import { checkConfig } from '../src/gpio/request';
 import { FLAG, GPIO_V2_GET_LINE_IOCTL, LAYOUT, layoutMismatches } from '../src/gpio/uapi';
-import { fdLeakCheck, ROOT, TSX } from './helpers';
+import { fdLeakCheck, qemuUser, ROOT, TSX, unemulatedIoctl } from './helpers';
 
 const leakCheckAtEnd = fdLeakCheck();
 const g = native.gpioConstants;
@@ -56,10 +56,11 @@ describe('ioctl', () => {
         assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, Buffer.alloc(len)), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /592 bytes/ });
       }
       // The right length reaches the kernel, which says a pipe knows no such request.
-      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, Buffer.alloc(592)), { code: 'ENOTTY', syscall: 'ioctl' });
+      const refused = unemulatedIoctl('ENOTTY');
+      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, Buffer.alloc(592)), { code: refused, syscall: 'ioctl' });
       // A TypedArray or DataView of the right byte length is as good as a Buffer.
-      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, new Uint32Array(148)), { code: 'ENOTTY' });
-      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, new DataView(new ArrayBuffer(592))), { code: 'ENOTTY' });
+      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, new Uint32Array(148)), { code: refused });
+      assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, new DataView(new ArrayBuffer(592))), { code: refused });
       assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL, new Uint32Array(147)), { code: 'ERR_INVALID_ARG_VALUE' });
     } finally {
       close(r);
@@ -93,7 +94,7 @@ describe('ioctl', () => {
     close(w);
     assert.throws(() => ioctl(r, 0x5451), { code: 'EBADF', syscall: 'ioctl' });
     // The signed form of a request with bit 31 set is its unsigned value.
-    assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL | 0, Buffer.alloc(592)), { code: 'EBADF' });
+    assert.throws(() => ioctl(r, GPIO_V2_GET_LINE_IOCTL | 0, Buffer.alloc(592)), { code: unemulatedIoctl('EBADF') });
   });
 });
 
@@ -107,6 +108,7 @@ describe('GPIO without chips', { skip: !noChips && 'this machine has GPIO chips'
     assert.throws(() => openChip('/dev/gpiochip99'), { code: 'ENOENT', syscall: 'open' });
     assert.throws(() => openChip('gpiochip0'), { code: 'ENOENT', message: /no GPIO chip named or labelled 'gpiochip0'/ });
     assert.throws(() => openChip('pinctrl-rp1'), { code: 'ENOENT', message: /'pinctrl-rp1'/ });
+    if (qemuUser) return; // qemu answers GPIO's ioctls with ENOSYS: what the kernel says of /dev/null is not seen there
     assert.throws(() => openChip('/dev/null'), { code: 'ENOTTY', message: /\/dev\/null is not a GPIO chip/ });
     assert.throws(() => requestLines('/dev/null', { lines: { 0: {} } }), { code: 'ENOTTY' });
   });

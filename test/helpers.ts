@@ -222,6 +222,20 @@ export function runNode(
   });
 }
 
+/**
+ * The suite runs under qemu-user (its version, set by scripts/test-arm.sh), or ''. qemu
+ * emulates the system calls itself, and some it does not (or not as Linux does): a test
+ * that needs one skips that part there, saying why. Never set on a real kernel.
+ */
+export const qemuUser: string = process.env.IOREADY_QEMU_USER ?? '';
+
+/**
+ * The code an ioctl request the kernel would refuse with kernelCode fails with here:
+ * ENOSYS under qemu-user, which answers a request it does not emulate (GPIO's, for
+ * one) itself, before the kernel or the fd is looked at.
+ */
+export const unemulatedIoctl = (kernelCode: string): string => (qemuUser ? 'ENOSYS' : kernelCode);
+
 /** Python 3 is on the machine (the reference implementation for several tests). */
 export const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 
