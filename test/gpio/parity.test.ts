@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { openChip, requestLines } from '../../src/gpio/chip';
 import { failsafe, ROOT, sleep, TSX, until } from '../helpers';
 import { createChip, simAvailable, type SimChip } from './gpiosim';
@@ -26,26 +26,64 @@ function built(rel: string, src: string): { file: string; node: string[] } {
   return fresh ? { file, node: [] } : { file: path.join(ROOT, 'src', src), node: [...TSX] };
 }
 
+/** The children still running: each describe kills them before it removes its chip. */
+const running = new Set<Child>();
+
+/**
+ * Kill every child still running and wait until each has exited: a request left open
+ * on a chip that is then removed keeps the chip's global numbers in kernel 6.1 for good
+ * (later files would find them taken), so no chip is removed under a live child.
+ */
+async function reap(): Promise<void> {
+  await Promise.all([...running].map((c) => {
+    c.proc.kill('SIGKILL');
+    return c.exited;
+  }));
+}
+
 /** A child whose stdout is collected; `until(re)` waits for it there. */
 class Child {
   readonly proc: ChildProcess;
   out = '';
   err = '';
+  /** 'code 0' or 'signal SIGKILL' once it has exited, else null. */
+  status: string | null = null;
   readonly exited: Promise<number | null>;
 
   constructor(cmd: string, args: string[]) {
     this.proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(this);
     this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.proc.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
-    this.exited = new Promise((resolve) => this.proc.on('close', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.proc.on('close', (code, signal) => {
+        this.status = signal !== null ? `signal ${signal}` : `code ${code}`;
+        running.delete(this);
+        resolve(code);
+      }),
+    );
   }
 
   lines(): string[] {
     return this.out.split('\n').filter((l) => l !== '');
   }
 
-  async until(re: RegExp, ms = 30000): Promise<void> {
-    await until(() => re.test(this.out), `${re} in stdout (have ${JSON.stringify(this.out)}, stderr ${JSON.stringify(this.err)})`, ms);
+  /** Wait for `re` in stdout (or stderr); fails at once, saying so, if the child exits first. */
+  async until(re: RegExp, ms = 30000, stream: 'out' | 'err' = 'out'): Promise<void> {
+    const have = (): string => `(have stdout ${JSON.stringify(this.out)}, stderr ${JSON.stringify(this.err)})`;
+    await until(() => re.test(this[stream]) || this.status !== null, `${re} in std${stream}`, ms).catch((err: Error) => {
+      throw new Error(`${err.message} ${have()}`);
+    });
+    if (!re.test(this[stream])) throw new Error(`the child exited (${this.status}) before ${re} in std${stream} ${have()}`);
+  }
+
+  /**
+   * Wait until `ioready gpio mon` says it is monitoring: its request made, so the
+   * kernel's edge detection is on. The line is marked used, and its bias applied, in
+   * the middle of that request, before edge detection is: an edge made then is lost.
+   */
+  async monitoring(): Promise<void> {
+    await this.until(/ - INFO - Monitoring /, 30000, 'err');
   }
 
   async exit(ms = 30000): Promise<number | null> {
@@ -65,12 +103,13 @@ function used(chip: SimChip, offset: number): boolean {
   }
 }
 
-function edgeOf(chip: SimChip, offset: number): string {
-  const c = openChip(chip.path);
+/** True while the child sleeps in poll(2) or ppoll(2) (x86-64's numbers: the VM's). */
+function inPoll(child: Child): boolean {
   try {
-    return c.lineInfo(offset).edge;
-  } finally {
-    c.close();
+    const nr = fs.readFileSync(`/proc/${child.proc.pid}/syscall`, 'utf8').split(' ')[0];
+    return nr === '7' || nr === '271';
+  } catch {
+    return false;
   }
 }
 
@@ -79,7 +118,11 @@ describe('parity: one onoff program, the real onoff (sysfs) and ioready/compat/o
   before(() => {
     chip = createChip({ lines: 8, label: 'parity-board' });
   });
-  after(() => chip.remove());
+  afterEach(reap);
+  after(async () => {
+    await reap();
+    chip.remove();
+  });
 
   /** Run the program with `module`, press and release the button (bouncing, then clean), return its output. */
   async function run(module: string, node: string[]): Promise<{ lines: string[]; led: number[] }> {
@@ -123,7 +166,11 @@ describe('parity: ioready gpio and libgpiod 1.6 tools (gpioinfo, gpiomon, gpioge
   before(() => {
     chip = createChip({ lines: 6, label: 'parity-cli', names: { 0: 'BUTTON', 3: 'GPIO17', 4: 'LED' } });
   });
-  after(() => chip.remove());
+  afterEach(reap);
+  after(async () => {
+    await reap();
+    chip.remove();
+  });
 
   test('info: the same lines, names, consumers, directions, active state and flags', async () => {
     const held = requestLines(chip.path, {
@@ -156,11 +203,14 @@ describe('parity: ioready gpio and libgpiod 1.6 tools (gpioinfo, gpiomon, gpioge
 
   /** The edges a monitor printed, as 'rising 3'. */
   async function monitor(child: Child, parse: (line: string) => string | null, offset: number, pulls: Array<0 | 1>): Promise<string[]> {
-    await until(() => used(chip, offset), 'the monitor holds the line', 30000);
-    // The line is marked used a moment before its edge detection is on (gpiomon's v1
-    // request reports no edge in the line info): give it that moment.
-    await until(() => edgeOf(chip, offset) !== 'none', 'edge detection on', 1000).catch(() => {});
-    await sleep(200);
+    if (child.proc.spawnfile === 'gpiomon') {
+      // The line is marked used a moment before its edge detection is on (gpiomon's v1
+      // request reports no edge in the line info, and gpiomon says nothing): wait until
+      // gpiomon sleeps in poll(2), its request made.
+      await until(() => used(chip, offset) && inPoll(child), 'gpiomon waiting in poll(2) on its request', 30000);
+    } else {
+      await child.monitoring();
+    }
     for (const v of pulls) {
       pull(chip, offset, v);
       await sleep(20);
@@ -217,7 +267,11 @@ describe('ioready gpio on simulated chips: set holds until Ctrl-C, mon --bias, e
   before(() => {
     chip = createChip({ lines: 4, label: 'cli-board', names: { 1: 'GPIO17', 2: 'LED' } });
   });
-  after(() => chip.remove());
+  afterEach(reap);
+  after(async () => {
+    await reap();
+    chip.remove();
+  });
 
   test('set LINE=VALUE drives the lines until SIGINT, then exits 0 and lets go', async () => {
     const p = ioready(['set', '--chip', chip.name, 'LED=1', '3=0']);
@@ -231,8 +285,9 @@ describe('ioready gpio on simulated chips: set holds until Ctrl-C, mon --bias, e
   test("mon --bias pull-up GPIO17: the bias is applied, an edge is printed, Ctrl-C exits 0", async () => {
     pull(chip, 1, 0);
     const p = ioready(['mon', '--bias', 'pull-up', 'GPIO17']);
-    await until(() => used(chip, 1), 'the line requested', 30000);
-    await until(() => chip.getValue(1) === 1, 'pulled up by the request');
+    await p.monitoring();
+    assert.ok(used(chip, 1), 'the line requested');
+    assert.equal(chip.getValue(1), 1, 'pulled up by the request');
     pull(chip, 1, 0);
     await p.until(/ falling gpiochip\d+ 1 "GPIO17"\n/);
     p.proc.kill('SIGINT');
