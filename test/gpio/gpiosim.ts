@@ -166,8 +166,9 @@ interface GlobalRange {
 
 /**
  * Every chip's global range, lowest base first: from /sys/kernel/debug/gpio (the VM
- * mounts debugfs; it names each chip, and lists chips removed under an open request,
- * which still hold their range in 6.1), else from /sys/class/gpio (live chips only; in
+ * mounts debugfs; it names each chip. A chip removed under an open request still holds
+ * its range in 6.1, and one such range was seen in neither list: tests reap every
+ * request before removing a chip), else from /sys/class/gpio (live chips only; in
  * 6.1 an entry's parent is the platform device, so banks of one device are told apart
  * by label and size only).
  */
