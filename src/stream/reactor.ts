@@ -23,11 +23,10 @@
  */
 import { EPOLLET } from '../readiness/constants';
 import { Epoll } from '../readiness/epoll';
-import { errnoError } from '../internal/errors';
 import type { SystemError } from '../internal/errors';
 import { constants } from 'node:os';
 
-const { EPERM, EEXIST } = constants.errno;
+const { EPERM } = constants.errno;
 
 /** What the reactor calls when the kernel reports readiness for a watcher's fd. */
 export interface Watcher {
@@ -72,7 +71,6 @@ export function watch(fd: number, events: number, w: Watcher): boolean {
     const code = (e as SystemError).errno;
     if (watchers.size === 0) closeEpoll();
     if (code === -EPERM) return false;
-    if (code === -EEXIST) throw errnoError(EEXIST, 'epoll_ctl');
     throw e;
   }
   watchers.set(fd, w);
