@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 
-import { close as closeFd } from '../fd/fd';
 import { check, checkAgain, closedError, errnoError, invalidArgType, invalidArgValue, type SystemError } from '../internal/errors';
 import { native } from '../internal/binding';
 import { writeU32 } from '../internal/bytes';
 import { aliasDispose, DISPOSE } from '../internal/dispose';
-import { iteratorSignal, records, waitReadable, type Closable, type EventIteratorOptions } from './events';
+import { adoptFd, iteratorSignal, records, releaseFd, waitReadable, type Closable, type EventIteratorOptions } from './events';
 import { checkConfig, createRequest, lineKey, LineRequest, noSuchLine, type Line, type RequestConfig } from './request';
 import { namesOf, type Bias, type Drive, type Edge, type EventClock } from './settings';
 import {
@@ -144,10 +143,6 @@ function chipInfoOf(fd: number, path: string): RawChipInfo {
   check(r, 'ioctl');
   return decodeChipInfo(buf);
 }
-
-const registry = new FinalizationRegistry<number>((fd) => {
-  native.close(fd);
-});
 
 const TOKEN = Symbol('Chip');
 
@@ -297,7 +292,7 @@ export class Chip implements Disposable {
     this.#fd = fd;
     this.#path = path;
     this.#info = info;
-    registry.register(this, fd, this);
+    adoptFd(this, fd);
   }
 
   /** The chip's fd (readable when watched lines changed), or -1 once closed. */
@@ -446,10 +441,7 @@ export class Chip implements Disposable {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    registry.unregister(this);
-    for (const it of this.#iterators) it.close();
-    this.#iterators.clear();
-    closeFd(fd);
+    releaseFd(this, fd, this.#iterators);
   }
 
   /** The same as close(). */

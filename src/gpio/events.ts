@@ -15,6 +15,24 @@ import { native } from '../internal/binding';
 import { validateOptions, validateTimeout } from '../internal/validate';
 
 const { ENODEV } = osConstants.errno;
+
+/** Closes the fd of a Chip or LineRequest that was garbage-collected without close(). */
+const unclosed = new FinalizationRegistry<number>((fd) => {
+  native.close(fd);
+});
+
+/** `owner` (a Chip, a LineRequest) now owns `fd`: the GC closes it if `owner` is dropped unclosed. */
+export function adoptFd(owner: object, fd: number): void {
+  unclosed.register(owner, fd, owner);
+}
+
+/** `owner` lets go of `fd`: the iterations running on it end, and the fd is closed, once. */
+export function releaseFd(owner: object, fd: number, iterations: Set<Closable>): void {
+  unclosed.unregister(owner);
+  for (const it of iterations) it.close();
+  iterations.clear();
+  closeFd(fd);
+}
 const pollFds = new Int32Array(2);
 const pollOut = new Int32Array(2);
 

@@ -5,12 +5,12 @@
  */
 import { constants as osConstants } from 'node:os';
 
-import { close as closeFd, setBlocking } from '../fd/fd';
+import { setBlocking } from '../fd/fd';
 import { check, checkAgain, closedError, errnoError, invalidArgType, invalidArgValue, outOfRange } from '../internal/errors';
 import { native } from '../internal/binding';
 import { aliasDispose, DISPOSE } from '../internal/dispose';
 import { validateInt } from '../internal/validate';
-import { iteratorSignal, records, waitReadable, type Closable, type EventIteratorOptions } from './events';
+import { adoptFd, iteratorSignal, records, releaseFd, waitReadable, type Closable, type EventIteratorOptions } from './events';
 import { groupConfig, resolveSettings, type LineSettings, type Resolved } from './settings';
 import {
   bitAt,
@@ -126,10 +126,6 @@ export interface ChipAccess {
   lineName(offset: number): string;
 }
 
-const registry = new FinalizationRegistry<number>((fd) => {
-  native.close(fd);
-});
-
 /** Scratch for reads of edge events: the kernel's largest buffer (1024 events) in one read. */
 const READ_MAX = LINES_MAX * 16;
 const eventScratch = Buffer.alloc(READ_MAX * EVENT_SIZE);
@@ -205,7 +201,7 @@ export class LineRequest implements Disposable {
     });
     const n = offsets.length;
     writeU64Halves(this.#all, LAYOUT.OFFSETOF_gpio_v2_line_values_mask, n >= 32 ? 0xffffffff : 2 ** n - 1, n > 32 ? 2 ** (n - 32) - 1 : 0);
-    registry.register(this, fd, this);
+    adoptFd(this, fd);
   }
 
   /** The request's fd (readable when edge events are pending; non-blocking), or -1 once released. */
@@ -390,10 +386,7 @@ export class LineRequest implements Disposable {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    registry.unregister(this);
-    for (const it of this.#iterators) it.close();
-    this.#iterators.clear();
-    closeFd(fd);
+    releaseFd(this, fd, this.#iterators);
   }
 
   /** The same as release(). */
